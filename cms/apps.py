@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CmsConfig(AppConfig):
+    name = "cms"
+    verbose_name = "Consultation content"
+
+    def ready(self) -> None:
+        from cms import signals  # noqa: F401

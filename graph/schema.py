@@ -1,0 +1,22 @@
+"""The schema, assembled from per-domain query and mutation classes."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.schema.config import StrawberryConfig
+from strawberry_django.optimizer import DjangoOptimizerExtension
+
+from graph.cms.queries import CmsQuery
+from graph.security import security_extensions
+
+
+@strawberry.type
+class Query(CmsQuery):
+    pass
+
+
+schema = strawberry.Schema(
+    query=Query,
+    config=StrawberryConfig(auto_camel_case=True),
+    extensions=[*security_extensions(), DjangoOptimizerExtension()],
+)
