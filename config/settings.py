@@ -38,6 +38,7 @@ CORS_ALLOW_HEADERS = (
 )
 
 INSTALLED_APPS = [
+    "accounts",
     "permissions",
     "cms",
     "participation",
@@ -133,6 +134,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+AUTH_USER_MODEL = "accounts.User"
 ANONYMOUS_USER_NAME = None  # guardian: no database anonymous user that would pass IsAuthenticated
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
