@@ -16,3 +16,28 @@ class User(AbstractUser):
 
     def public_name(self) -> str:
         return self.display_name or self.get_full_name() or self.username
+
+
+class ApiToken(models.Model):
+    """A personal API token for `Authorization: Bearer`; only its SHA-256 is stored.
+
+    The plain token is shown once, when created (see `accounts.tokens`).
+    """
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="personal_tokens", db_index=False
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # The first characters of the plain token, so owners can tell their tokens apart.
+    prefix = models.CharField(max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="apitoken_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.name or 'token'})"
