@@ -7,7 +7,8 @@ act for), or from a role granted on a single consultation as a guardian object p
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import Model
+from django.db.models import BigIntegerField, Model, Q
+from django.db.models.functions import Cast
 
 from permissions.models import Membership
 from permissions.roles import perms_for_roles
@@ -17,12 +18,18 @@ _CACHE_ATTR = "_ruamkhid_roles_by_agency"
 
 def roles_by_agency(user: object) -> dict[int, frozenset[str]]:
     """All the user's roles, per agency id, loaded once per user object (one query)."""
-    if user is None or isinstance(user, AnonymousUser) or not getattr(user, "is_authenticated", False):
+    if (
+        user is None
+        or isinstance(user, AnonymousUser)
+        or not getattr(user, "is_authenticated", False)
+    ):
         return {}
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
         found: dict[int, set[str]] = {}
-        for agency_id, role in Membership.objects.filter(user=user).values_list("agency_id", "role"):
+        for agency_id, role in Membership.objects.filter(user=user).values_list(
+            "agency_id", "role"
+        ):
             found.setdefault(agency_id, set()).add(role)
         cached = {agency_id: frozenset(roles) for agency_id, roles in found.items()}
         setattr(user, _CACHE_ATTR, cached)
@@ -64,3 +71,31 @@ def has_object_perm(user: object, perm: str, obj: Model, agency_id: int) -> bool
     from guardian.shortcuts import get_perms
 
     return perm in get_perms(user, obj)
+
+
+def object_perm_q(user: object, perm: str, model: type[Model], field: str = "pk") -> Q:
+    """A Q matching rows whose `field` is the id of a `model` object on which `user` holds `perm`
+    through guardian (directly or through a group): lazy subqueries, so it stays one SQL filter.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Q(**{f"{field}__in": []})
+    from django.contrib.contenttypes.models import ContentType
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    content_type = ContentType.objects.get_for_model(model)
+    cast = Cast("object_pk", BigIntegerField())
+    direct = (
+        UserObjectPermission.objects.filter(
+            user=user, permission__codename=perm, content_type=content_type
+        )
+        .annotate(obj_id=cast)
+        .values("obj_id")
+    )
+    via_group = (
+        GroupObjectPermission.objects.filter(
+            group__user=user, permission__codename=perm, content_type=content_type
+        )
+        .annotate(obj_id=cast)
+        .values("obj_id")
+    )
+    return Q(**{f"{field}__in": direct}) | Q(**{f"{field}__in": via_group})

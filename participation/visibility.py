@@ -1,0 +1,90 @@
+"""Which participation rows a viewer may read, as one queryset filter.
+
+The public sees non-hidden content of live, unrestricted consultations. Moderators of the row's
+agency (or of its consultation, through a guardian object permission) see everything of it,
+hidden rows included; authors also see their own hidden rows. The filters add only lazy
+subqueries (no per-row Python, no extra round trip once the viewer's roles are loaded), so the
+GraphQL layer can use them in `get_queryset` for lists, `node(id:)` and nested prefetches alike.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Length, Substr
+from wagtail.models import PageViewRestriction
+
+from cms.models import ConsultationPage
+from participation.abilities import is_signed_in
+from participation.models import Comment, Proposal
+from participation.refusals import Code, Refused
+from permissions.policy import agencies_with_perm, object_perm_q
+from permissions.roles import Perm
+
+
+def public_consultation_q(prefix: str = "consultation__") -> Q:
+    """Live, and no view restriction on the consultation or any ancestor (one EXISTS)."""
+    restricted = PageViewRestriction.objects.filter(
+        page__path=Substr(OuterRef(f"{prefix}path"), 1, Length("page__path"))
+    )
+    return Q(**{f"{prefix}live": True}) & ~Exists(restricted)
+
+
+def moderated_by_q(user: object) -> Q:
+    """Rows the user moderates: their agency-wide role, or a per-consultation grant."""
+    return Q(agency_id__in=agencies_with_perm(user, Perm.MODERATE)) | object_perm_q(
+        user, Perm.MODERATE, ConsultationPage, field="consultation_id"
+    )
+
+
+def _is_superuser(user: object) -> bool:
+    return is_signed_in(user) and getattr(user, "is_superuser", False)
+
+
+def visible_proposals(qs: QuerySet[Proposal], user: object) -> QuerySet[Proposal]:
+    if _is_superuser(user):
+        return qs
+    shown = Q(is_hidden=False)
+    if is_signed_in(user):
+        shown |= Q(author_id=user.pk)
+    condition = public_consultation_q() & shown
+    if is_signed_in(user):
+        condition |= moderated_by_q(user)
+    return qs.filter(condition)
+
+
+def visible_comments(qs: QuerySet[Comment], user: object) -> QuerySet[Comment]:
+    """Like proposals; a comment on a hidden proposal is hidden with it.
+
+    Deleted comments stay in the list (blanked) so that threads keep their shape.
+    """
+    if _is_superuser(user):
+        return qs
+    own = Q(author_id=user.pk) if is_signed_in(user) else Q(pk__in=[])
+    on_visible_proposal = Q(proposal__isnull=True) | Q(proposal__is_hidden=False)
+    if is_signed_in(user):
+        on_visible_proposal |= Q(proposal__author_id=user.pk)
+    condition = public_consultation_q() & (Q(is_hidden=False) | own) & on_visible_proposal
+    if is_signed_in(user):
+        condition |= moderated_by_q(user)
+    return qs.filter(condition)
+
+
+def get_visible_proposal(user: object, pk: int | str) -> Proposal:
+    """The proposal if the viewer may see it, else Refused(NOT_FOUND) (hidden rows included)."""
+    try:
+        return (
+            visible_proposals(Proposal.objects.all(), user)
+            .select_related("consultation")
+            .get(pk=pk)
+        )
+    except (Proposal.DoesNotExist, ValueError, TypeError):
+        raise Refused(Code.NOT_FOUND) from None
+
+
+def get_visible_comment(user: object, pk: int | str) -> Comment:
+    try:
+        return (
+            visible_comments(Comment.objects.all(), user).select_related("consultation").get(pk=pk)
+        )
+    except (Comment.DoesNotExist, ValueError, TypeError):
+        raise Refused(Code.NOT_FOUND) from None
