@@ -34,19 +34,25 @@ class AgencySpec:
 
 def _editor_group(slug: str, home: Page, collection: Collection) -> Group:
     group = Group.objects.create(name=f"{slug}: editors")
-    group.permissions.add(Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin"))
+    group.permissions.add(
+        Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
+    )
     for codename in EDITOR_PAGE_PERMS:
         GroupPagePermission.objects.create(
             group=group,
             page=home,
-            permission=Permission.objects.get(content_type__app_label="wagtailcore", codename=codename),
+            permission=Permission.objects.get(
+                content_type__app_label="wagtailcore", codename=codename
+            ),
         )
     for app_label, codenames in EDITOR_COLLECTION_PERMS.items():
         for codename in codenames:
             GroupCollectionPermission.objects.create(
                 group=group,
                 collection=collection,
-                permission=Permission.objects.get(content_type__app_label=app_label, codename=codename),
+                permission=Permission.objects.get(
+                    content_type__app_label=app_label, codename=codename
+                ),
             )
     return group
 
@@ -71,9 +77,7 @@ def create_agency(spec: AgencySpec) -> Agency:
             )
         )
         home.add_child(
-            instance=ConsultationIndexPage(
-                title="การรับฟังความคิดเห็น", slug="consultations", intro=""
-            )
+            instance=ConsultationIndexPage(title="การรับฟังความคิดเห็น", slug="consultations", intro="")
         )
         agency.site = Site.objects.create(
             hostname=spec.hostname, port=spec.port, root_page=home, site_name=spec.name_en

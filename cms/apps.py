@@ -6,4 +6,4 @@ class CmsConfig(AppConfig):
     verbose_name = "Consultation content"
 
     def ready(self) -> None:
-        from cms import signals  # noqa: F401
+        from cms import rich_text, signals  # noqa: F401

@@ -19,12 +19,11 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import StreamField
-from wagtail.models import Orderable, Page, PageManager, PageQuerySet
+from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
 
 from cms.blocks import ConsultationBodyBlock
 from cms.phases import (
-    ConsultationStatus,
     PhaseKind,
     PhaseSpan,
     span_of,
@@ -32,6 +31,7 @@ from cms.phases import (
     validate_phases,
 )
 from cms.preview import HeadlessPreviewMixin
+from cms.querysets import ConsultationQuerySet, SiblingAwarePageQuerySet
 
 
 def agency_id_for_path(path: str) -> int | None:
@@ -100,6 +100,8 @@ class ConsultationIndexPage(AgencyOwnedPage):
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.FilterField("agency")]
     parent_page_types = ["cms.AgencyHomePage"]
     subpage_types = ["cms.ConsultationPage"]
+    # One index per agency keeps a consultation's slug unique within its agency.
+    max_count_per_parent = 1
 
     class Meta:
         verbose_name = _("consultation index page")
@@ -110,6 +112,8 @@ class InformationPage(AgencyOwnedPage):
 
     intro = models.TextField(blank=True)
     body = StreamField(ConsultationBodyBlock(), blank=True)
+
+    objects = PageManager.from_queryset(SiblingAwarePageQuerySet)()
 
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     search_fields = [
@@ -129,19 +133,6 @@ class ConsultationTopic(TaggedItemBase):
     content_object = ParentalKey(
         "cms.ConsultationPage", on_delete=models.CASCADE, related_name="tagged_topics"
     )
-
-
-class ConsultationQuerySet(PageQuerySet):
-    def with_status(self, status: str, now: datetime | None = None) -> ConsultationQuerySet:
-        """Filter by the status derived from the phases, evaluated in SQL at `now`."""
-        now = now or timezone.now()
-        if status == ConsultationStatus.UPCOMING:
-            return self.filter(Q(opens_at__isnull=True) | Q(opens_at__gt=now))
-        if status == ConsultationStatus.OPEN:
-            return self.filter(opens_at__lte=now, closes_at__gt=now)
-        if status == ConsultationStatus.CLOSED:
-            return self.filter(closes_at__lte=now)
-        raise ValueError(f"unknown consultation status {status!r}")
 
 
 class ConsultationPageForm(WagtailAdminPageForm):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,7 +39,13 @@ def validate_phases(phases: Iterable[PhaseSpan]) -> None:
     errors: list[ValidationError] = []
     for span in spans:
         if span.starts_at is None or span.ends_at is None:
-            errors.append(ValidationError(_("Phase “%(t)s” needs a start and an end."), params={"t": span.title}, code="phase_dates_missing"))
+            errors.append(
+                ValidationError(
+                    _("Phase “%(t)s” needs a start and an end."),
+                    params={"t": span.title},
+                    code="phase_dates_missing",
+                )
+            )
         elif span.ends_at <= span.starts_at:
             errors.append(
                 ValidationError(
@@ -51,7 +58,7 @@ def validate_phases(phases: Iterable[PhaseSpan]) -> None:
         (s for s in spans if s.starts_at and s.ends_at and s.ends_at > s.starts_at),
         key=lambda s: s.starts_at,
     )
-    for earlier, later in zip(dated, dated[1:], strict=False):
+    for earlier, later in itertools.pairwise(dated):
         if later.starts_at < earlier.ends_at:
             errors.append(
                 ValidationError(

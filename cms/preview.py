@@ -40,6 +40,9 @@ class PreviewToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 
+    def __str__(self) -> str:
+        return f"preview of page {self.page_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
     def as_page(self):
         """The previewed page object, as the editor's form had it (not saved anywhere)."""
         model = self.content_type.model_class()
@@ -114,7 +117,7 @@ class HeadlessPreviewMixin:
                 '<!doctype html><meta charset="utf-8"><title>Preview</title>'
                 "<p>No preview frontend is configured (PREVIEW_FRONTEND_URL). Read this draft "
                 'through GraphQL with <code>pagePreview(token: "<span id="preview-token">{}'
-                "</span>\")</code>.</p>",
+                '</span>")</code>.</p>',
                 token,
             )
         )

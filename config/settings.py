@@ -69,6 +69,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz answers before host validation and the HTTPS redirect, so container and
+    # load-balancer probes (which address the instance by IP, over plain HTTP) reach it.
+    "graph.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -127,7 +130,9 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
 elif CACHE_URL in ("", "locmem://"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., rediss://... or locmem://, got {CACHE_URL!r}")
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://..., rediss://... or locmem://, got {CACHE_URL!r}"
+    )
 
 # --- auth ------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
@@ -166,6 +171,8 @@ STORAGES = {
         )
     },
 }
+# Development serves static files straight from the apps (no collectstatic needed).
+WHITENOISE_AUTOREFRESH = DEBUG
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2_621_440)
 
@@ -181,9 +188,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# SAMEORIGIN, not DENY: the Wagtail admin shows its live preview in a same-origin iframe.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 if env_bool("BEHIND_TLS_PROXY", not DEBUG):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [
+    # X_FRAME_OPTIONS is SAMEORIGIN on purpose (Wagtail's preview iframe, see above); framing by
+    # other origins is still refused.
+    "security.W019",
+    # HSTS preloading commits the whole domain and its subdomains to HTTPS in browsers for months
+    # and cannot be undone quickly: an operator's decision (SECURE_HSTS_PRELOAD=1), not a default.
+    "security.W021",
+]
 
 # --- wagtail ---------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Ruamkhid"
@@ -208,6 +224,8 @@ GRAPHQL = {
     "GRAPHIQL": env_bool("GRAPHQL_GRAPHIQL", DEBUG),
     "MASK_ERRORS": env_bool("GRAPHQL_MASK_ERRORS", not DEBUG),
     "MAX_RENDITION_SIZE": env_int("GRAPHQL_MAX_RENDITION_SIZE", 3000),
+    # Comma-separated allow-list of rendition specs; empty allows any valid spec within the size.
+    "RENDITION_SPECS": env_list("GRAPHQL_RENDITION_SPECS"),
 }
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,

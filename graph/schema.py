@@ -7,16 +7,20 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.cms.queries import CmsQuery
+from graph.cms.types import PAGE_TYPES
+from graph.node import NodeQuery
 from graph.security import security_extensions
 
 
 @strawberry.type
-class Query(CmsQuery):
+class Query(NodeQuery, CmsQuery):
     pass
 
 
 schema = strawberry.Schema(
     query=Query,
+    # Page types reachable only through the Page interface (page(), node(), pagePreview).
+    types=list(PAGE_TYPES.values()),
     config=StrawberryConfig(auto_camel_case=True),
     extensions=[*security_extensions(), DjangoOptimizerExtension()],
 )

@@ -35,7 +35,9 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def make_agency(slug: str | None = None, name_th: str = "กรมทดสอบ", name_en: str = "Test Department") -> Agency:
+def make_agency(
+    slug: str | None = None, name_th: str = "กรมทดสอบ", name_en: str = "Test Department"
+) -> Agency:
     slug = slug or f"agency{next(_seq)}"
     return create_agency(
         AgencySpec(slug=slug, name_th=name_th, name_en=name_en, hostname=f"{slug}.localhost")
@@ -44,7 +46,11 @@ def make_agency(slug: str | None = None, name_th: str = "กรมทดสอ�
 
 def phases_around(now: datetime, status: str = "open") -> list[dict]:
     """Three consecutive phases placing the consultation in `status` at `now`."""
-    shift = {"upcoming": timedelta(days=10), "open": timedelta(days=-5), "closed": timedelta(days=-60)}[status]
+    shift = {
+        "upcoming": timedelta(days=10),
+        "open": timedelta(days=-5),
+        "closed": timedelta(days=-60),
+    }[status]
     start = now + shift
     spans = [
         ("ข้อมูล / Information", PhaseKind.INFORMATION, 0, 7),
@@ -52,7 +58,12 @@ def phases_around(now: datetime, status: str = "open") -> list[dict]:
         ("ผลลัพธ์ / Results", PhaseKind.RESULTS, 21, 30),
     ]
     return [
-        {"title": t, "kind": k, "starts_at": start + timedelta(days=a), "ends_at": start + timedelta(days=b)}
+        {
+            "title": t,
+            "kind": k,
+            "starts_at": start + timedelta(days=a),
+            "ends_at": start + timedelta(days=b),
+        }
         for t, k, a, b in spans
     ]
 
@@ -78,7 +89,9 @@ def make_consultation(
         hero_image=hero_image,
         live=live,
     )
-    page.phases = [ConsultationPhase(**p) for p in (phases or phases_around(timezone.now(), status))]
+    page.phases = [
+        ConsultationPhase(**p) for p in (phases or phases_around(timezone.now(), status))
+    ]
     index = consultation_index(agency)
     index.add_child(instance=page)
     if live:
@@ -87,3 +100,32 @@ def make_consultation(
         page.save_revision()
     page.refresh_from_db()
     return page
+
+
+def make_image(agency: Agency, title: str = "ภาพประกอบ", *, size=(640, 360), description: str = ""):
+    """A real PNG in the agency's collection, drawn with Pillow."""
+    from io import BytesIO
+
+    from django.core.files.images import ImageFile
+    from PIL import Image as PILImage
+    from wagtail.images import get_image_model
+
+    buffer = BytesIO()
+    PILImage.new("RGB", size, (30, 120, 200)).save(buffer, "PNG")
+    return get_image_model().objects.create(
+        title=title,
+        description=description,
+        collection=agency.collection,
+        file=ImageFile(buffer, name=f"img-{next(_seq)}.png"),
+    )
+
+
+def make_document(agency: Agency, title: str = "เอกสารประกอบ", content: bytes = b"hello"):
+    from django.core.files.base import ContentFile
+    from wagtail.documents import get_document_model
+
+    return get_document_model().objects.create(
+        title=title,
+        collection=agency.collection,
+        file=ContentFile(content, name=f"doc-{next(_seq)}.txt"),
+    )
