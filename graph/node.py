@@ -21,7 +21,7 @@ def parse_global_id(value: str) -> GlobalID:
 @strawberry.type
 class NodeQuery:
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
-    def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:  # noqa: A002
+    def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         global_id = parse_global_id(id)
         type_def = info.schema.get_type_by_name(global_id.type_name)
         origin = getattr(type_def, "origin", None)

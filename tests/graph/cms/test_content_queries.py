@@ -59,8 +59,8 @@ def rich_consultation(agency_a):
     return page, other, image, document
 
 
-def test_consultation_with_every_block(gql, rich_consultation):
-    page, other, image, document = rich_consultation
+@pytest.mark.usefixtures("rich_consultation")
+def test_consultation_with_every_block(gql):
     data = gql.ok(CONSULTATION, {"agency": "agency-a", "slug": "flood-plan"})["consultation"]
     assert data["title"] == "แผนรับมือน้ำท่วม"
     assert data["slug"] == "flood-plan"
