@@ -8,25 +8,57 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
-from graphql import GraphQLError
-from graphql.validation import NoSchemaIntrospectionCustomRule
+from graphql import GraphQLError, GraphQLSyntaxError
+from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationContext, ValidationRule
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
-from graph.errors import is_expected
+from graph.errors import QueryRejected, is_expected, with_code
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
+# graphql-core's parser limits (max_tokens, its built-in nesting limit) report these messages.
+_PARSER_LIMITS = ("Document contains more than", "Document is nested too deeply")
 
 
-def graphql_setting(name: str):
+def graphql_setting(name: str) -> Any:
     return settings.GRAPHQL[name]
 
 
+class _RejectingContext:
+    """Forwards to the real ValidationContext, tagging reported errors as QUERY_REJECTED.
+
+    The limit rules report through the context they were built with; wrapping it (rather than
+    matching messages afterwards) tags exactly their errors and no other validation error.
+    """
+
+    def __init__(self, inner: ValidationContext) -> None:
+        self._inner = inner
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def report_error(self, error: GraphQLError) -> None:
+        self._inner.report_error(with_code(error, QueryRejected.code))
+
+
+def _rejecting(rule: type[ValidationRule]) -> type[ValidationRule]:
+    class Rejecting(rule):  # type: ignore[misc, valid-type]
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(_RejectingContext(context))  # type: ignore[arg-type]
+
+    Rejecting.__name__ = Rejecting.__qualname__ = f"Rejecting{rule.__name__}"
+    return Rejecting
+
+
 class EndpointLimits(SchemaExtension):
-    """Depth, alias and token limits, introspection gate and suggestion stripping."""
+    """Depth, alias and token limits, introspection gate and suggestion stripping.
+
+    All of them act at parse or validation time, so a refused document runs no resolver.
+    """
 
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context
@@ -37,10 +69,17 @@ class EndpointLimits(SchemaExtension):
         ]
         if not graphql_setting("INTROSPECTION"):
             rules.append(NoSchemaIntrospectionCustomRule)
-        ctx.validation_rules = (*ctx.validation_rules, *rules)
+        ctx.validation_rules = (*ctx.validation_rules, *map(_rejecting, rules))
         yield
-        if not settings.DEBUG and ctx.result is not None and ctx.result.errors:
-            for error in ctx.result.errors:
+        if ctx.result is None or not ctx.result.errors:
+            return
+        for error in ctx.result.errors:
+            if isinstance(error, GraphQLSyntaxError) and any(
+                limit in error.message for limit in _PARSER_LIMITS
+            ):
+                with_code(error, QueryRejected.code)
+            if not settings.DEBUG:
+                # "Did you mean ...?" would let anyone map the schema with introspection off.
                 error.message = _SUGGESTION.sub("", error.message)
 
 
@@ -48,8 +87,22 @@ def _should_mask(error: GraphQLError) -> bool:
     return graphql_setting("MASK_ERRORS") and not is_expected(error)
 
 
-def security_extensions() -> list:
-    return [
-        EndpointLimits,
-        MaskErrors(should_mask_error=_should_mask, error_message="Internal server error"),
-    ]
+class MaskUnexpectedErrors(MaskErrors):
+    """Replaces a bug's message (which may quote data or SQL) with a generic one and a code.
+
+    The original is still logged by strawberry before masking reaches the client. Built per
+    request from the class (MaskErrors keeps per-operation state; a shared instance would leak
+    it between concurrent requests).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_should_mask, error_message="Internal server error")
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
+
+
+def security_extensions() -> list[type[SchemaExtension]]:
+    return [EndpointLimits, MaskUnexpectedErrors]

@@ -1,17 +1,28 @@
-"""The GraphQL HTTP view: context with agency scope, CSRF for cookie sessions, orjson output."""
+"""The GraphQL HTTP view: context with agency scope, CSRF for cookie sessions, orjson output.
+
+Every refusal the view makes itself (bad JSON, no query, mutation over GET, CSRF, oversized body,
+GraphiQL switched off) is a GraphQL-shaped JSON body with a 4xx status and `extensions.code`, so
+a frontend handles one error format.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import orjson
-from django.http import HttpRequest, HttpResponse
+from cross_web import HTTPException  # what strawberry's views raise (a strawberry dependency)
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import CsrfViewMiddleware
 from django.utils.decorators import method_decorator
 from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
+from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from graph.context import Context
+
+_CODES = {400: "BAD_REQUEST", 403: "CSRF_FAILED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
@@ -20,22 +31,70 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     return middleware.process_view(request, None, (), {})
 
 
+class _MethodNotAllowed(HTTPException):
+    def __init__(self, reason: str, allow: str) -> None:
+        super().__init__(405, reason)
+        self.allow = allow
+
+
+def error_response(
+    status: int, message: str, code: str | None = None, *, allow: str | None = None
+) -> HttpResponse:
+    """A GraphQL-over-HTTP error body for requests refused before any execution."""
+    body = {"errors": [{"message": message, "extensions": {"code": code or _CODES[status]}}]}
+    response = HttpResponse(orjson.dumps(body), status=status, content_type="application/json")
+    if status == 405:
+        response["Allow"] = allow or "GET, POST"
+    return response
+
+
 @method_decorator(csrf_exempt, name="dispatch")
 class GraphQLView(StrawberryGraphQLView):
-    """Cookie-session requests must pass CSRF; anonymous and token requests have nothing to forge."""
+    """Cookie-session requests must pass CSRF; anonymous and token requests have nothing to
+    forge. Limits and error policy live in graph/security.py; this class only speaks HTTP."""
 
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any):
-        if request.method == "POST" and self._uses_session_cookie(request):
-            refused = _csrf_failure(request)
-            if refused is not None:
-                return refused
-        return super().dispatch(request, *args, **kwargs)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            if request.method == "POST" and self._uses_session_cookie(request):
+                refused = _csrf_failure(request)
+                if refused is not None:
+                    return error_response(
+                        403,
+                        "CSRF verification failed: send the csrftoken cookie's value in "
+                        "the X-CSRFToken header.",
+                    )
+            return self.run(request=request)
+        except HTTPException as exc:
+            return error_response(exc.status_code, exc.reason, allow=getattr(exc, "allow", None))
+        except RequestDataTooBig:
+            limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            return error_response(413, f"Request body larger than {limit} bytes.", "TOO_LARGE")
 
     @staticmethod
     def _uses_session_cookie(request: HttpRequest) -> bool:
-        from django.conf import settings
-
         return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+    def render_graphql_ide(self, request: HttpRequest) -> HttpResponse:
+        """GraphiQL only while settings.GRAPHQL["GRAPHIQL"] is on (read per request)."""
+        if not settings.GRAPHQL["GRAPHIQL"]:
+            raise HTTPException(404, "GraphiQL is disabled; POST GraphQL documents here.")
+        return super().render_graphql_ide(request)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """Only an object (or a batch list) is a request; `"x"` or `1` must not reach `.get()`."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return parsed
+
+    def execute_single(self, *args: Any, **kwargs: Any):
+        """A mutation sent with GET is 405 (GraphQL over HTTP), not a plain 400."""
+        try:
+            return super().execute_single(*args, **kwargs)
+        except HTTPException as exc:
+            if isinstance(exc.__cause__, InvalidOperationTypeError):
+                raise _MethodNotAllowed(exc.reason, allow="POST") from exc
+            raise
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
         return Context(request=request, response=response)
