@@ -47,9 +47,6 @@ class Ability:
     reason: str | None = None
     message: str | None = None
 
-    def __bool__(self) -> bool:
-        return self.allowed
-
     def require(self) -> None:
         """Raise `Refused` unless allowed (how services use abilities)."""
         if not self.allowed:
@@ -57,6 +54,10 @@ class Ability:
 
 
 ALLOWED = Ability(True)
+
+
+def _or_allowed(refusal: Ability | None) -> Ability:
+    return ALLOWED if refusal is None else refusal
 
 
 def refuse(code: Code, message: str | None = None) -> Ability:
@@ -132,7 +133,7 @@ def _is_author(user: object, row: Proposal | Comment) -> bool:
 def can_submit_proposal(
     user: object, consultation: ConsultationPage, now: datetime | None = None
 ) -> Ability:
-    return _participation_open(user, consultation, SUBMIT_PHASES, now) or ALLOWED
+    return _or_allowed(_participation_open(user, consultation, SUBMIT_PHASES, now))
 
 
 def can_edit_proposal(user: object, proposal: Proposal, now: datetime | None = None) -> Ability:
@@ -146,7 +147,7 @@ def can_edit_proposal(user: object, proposal: Proposal, now: datetime | None = N
         return refuse(Code.WITHDRAWN)
     if proposal.status != ProposalStatus.SUBMITTED:
         return refuse(Code.PHASE_CLOSED, "A proposal can only be edited until it is reviewed.")
-    return _participation_open(user, proposal.consultation, EDIT_PROPOSAL_PHASES, now) or ALLOWED
+    return _or_allowed(_participation_open(user, proposal.consultation, EDIT_PROPOSAL_PHASES, now))
 
 
 def can_withdraw_proposal(user: object, proposal: Proposal) -> Ability:
@@ -178,7 +179,7 @@ def can_support_proposal(
     if proposal.status == ProposalStatus.WITHDRAWN:
         return refuse(Code.WITHDRAWN)
     closed = _participation_open(user, proposal.consultation, SUPPORT_PHASES, now)
-    if closed:
+    if closed is not None:
         return closed
     if has_supported:
         return refuse(Code.ALREADY_SUPPORTED)
@@ -193,7 +194,7 @@ def can_withdraw_support(
     now: datetime | None = None,
 ) -> Ability:
     closed = _participation_open(user, proposal.consultation, SUPPORT_PHASES, now)
-    if closed:
+    if closed is not None:
         return closed
     if has_supported is False:
         return refuse(Code.NOT_SUPPORTED)
@@ -225,7 +226,7 @@ def can_comment(
             return refuse(Code.DELETED)
     phases = PROPOSAL_COMMENT_PHASES if proposal is not None else CONSULTATION_COMMENT_PHASES
     closed = _participation_open(user, consultation, phases, now)
-    if closed:
+    if closed is not None:
         return closed
     if parent is not None and parent.depth >= MAX_COMMENT_DEPTH:
         return refuse(Code.DEPTH_LIMIT)
@@ -242,7 +243,7 @@ def can_edit_comment(user: object, comment: Comment, now: datetime | None = None
     if comment.is_hidden:
         return refuse(Code.HIDDEN)
     phases = PROPOSAL_COMMENT_PHASES if comment.proposal_id else CONSULTATION_COMMENT_PHASES
-    return _participation_open(user, comment.consultation, phases, now) or ALLOWED
+    return _or_allowed(_participation_open(user, comment.consultation, phases, now))
 
 
 def can_delete_comment(user: object, comment: Comment) -> Ability:
