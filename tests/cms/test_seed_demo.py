@@ -9,9 +9,11 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -226,3 +228,14 @@ def test_refuses_without_force_when_debug_is_off(seeded, settings):
     call_command("seed_demo", force=True, stdout=io.StringIO(), stderr=err)
     assert "--force" in err.getvalue()
     assert _counts() == before
+
+
+def test_docs_describe_every_demo_page_and_user():
+    text = (Path(django_settings.BASE_DIR) / "docs" / "DEMO.md").read_text(encoding="utf-8")
+    for agency in demo.AGENCIES:
+        assert f"`{agency.spec.slug}`" in text and agency.spec.hostname in text
+        for spec in agency.consultations:
+            assert f"`{spec.slug}`" in text, spec.slug
+    for user in demo.USERS:
+        assert f"`{user.username}`" in text, user.username
+    assert demo.DEMO_PASSWORD in text and demo.PRIVATE_PAGE_PASSWORD in text
