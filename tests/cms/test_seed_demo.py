@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from unittest import mock
 
@@ -18,6 +19,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Revision, Site
@@ -209,14 +211,26 @@ def test_running_twice_changes_no_counts(seeded):
         assert Revision.objects.count() == revisions
 
 
-def test_reseeding_repairs_a_drifted_page(seeded):
+def test_reseeding_later_moves_dates_and_repairs_pages_without_new_rows(seeded):
+    """A re-seed on a later day republishes with moved dates; edited demo pages come back."""
     page = ConsultationPage.objects.get(slug="flood-management-plan")
+    first_start = page.phases.first().starts_at
     page.title = "edited by hand"
     page.save_revision().publish()
-    call_command("seed_demo", stdout=io.StringIO())
+    before = _counts()
+
+    later = timezone.now() + timedelta(days=3)
+    result = demo.seed(now=later)
+
+    assert _counts() == before
+    assert not result.tally.created
     page.refresh_from_db()
     assert page.title.startswith("ร่างแผนบริหารจัดการน้ำท่วม")
-    assert page.status == ConsultationStatus.OPEN
+    assert page.phases.first().starts_at == first_start + timedelta(days=3)
+    for slug in SLUGS:
+        public = ConsultationPage.objects.filter(agency__slug=slug).live().public()
+        for status in ConsultationStatus.values:
+            assert public.with_status(status, now=later).exists(), (slug, status)
 
 
 def test_refuses_without_force_when_debug_is_off(seeded, settings):
