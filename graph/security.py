@@ -7,6 +7,7 @@ production and lets tests switch the policy with Django's `settings` fixture.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,7 +18,7 @@ from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
-from graph.errors import QueryRejected, is_expected, with_code
+from graph.errors import InvalidInput, QueryRejected, is_expected, with_code
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 # graphql-core's parser limits (max_tokens, its built-in nesting limit) report these messages.
@@ -87,6 +88,44 @@ def _should_mask(error: GraphQLError) -> bool:
     return graphql_setting("MASK_ERRORS") and not is_expected(error)
 
 
+def _innermost_module(exc: BaseException) -> str:
+    """The module of the innermost non-stdlib Python frame an exception was raised from."""
+    modules = []
+    tb = exc.__traceback__
+    while tb is not None:
+        modules.append(tb.tb_frame.f_globals.get("__name__", ""))
+        tb = tb.tb_next
+    for module in reversed(modules):
+        if module.partition(".")[0] not in sys.stdlib_module_names:
+            return module
+    return ""
+
+
+def _client_pagination_error(error: GraphQLError) -> GraphQLError:
+    """strawberry's relay code refuses bad `first`/`last`/cursors with plain ValueError/TypeError.
+
+    Those are the client's mistakes, not bugs: turn them into INVALID_INPUT so they are not
+    masked as "Internal server error". Only errors raised by strawberry.relay itself qualify; a
+    ValueError from our own resolvers stays unexpected.
+    """
+    original = error.original_error
+    if not isinstance(original, ValueError | TypeError) or isinstance(original, InvalidInput):
+        return error
+    if not _innermost_module(original).startswith("strawberry.relay"):
+        return error
+    message = str(original)
+    if not message.startswith("Argument '"):
+        message = "Invalid pagination cursor: use a cursor this API returned."
+    return GraphQLError(
+        message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=InvalidInput(message),
+    )
+
+
 class MaskUnexpectedErrors(MaskErrors):
     """Replaces a bug's message (which may quote data or SQL) with a generic one and a code.
 
@@ -97,6 +136,9 @@ class MaskUnexpectedErrors(MaskErrors):
 
     def __init__(self) -> None:
         super().__init__(should_mask_error=_should_mask, error_message="Internal server error")
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return super()._process_errors([_client_pagination_error(e) for e in errors])
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)

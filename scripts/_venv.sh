@@ -8,8 +8,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
+  # Only the dependencies: the project runs from this directory (manage.py, pytest's rootdir,
+  # gunicorn's cwd), so it is not installed itself. An editable install also needs `wheel`,
+  # which a fresh Python 3.11 venv lacks.
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -194,9 +194,12 @@ def test_graphiql_is_not_served_when_disabled(client, db, settings):
     assert b"graphiql" not in response.content.lower().replace(b"graphiql is disabled", b"")
 
 
-def test_unexpected_errors_are_masked_in_production(gql, agency_a, production, monkeypatch):
+@pytest.mark.parametrize("exc_type", [RuntimeError, ValueError])
+def test_unexpected_errors_are_masked_in_production(
+    gql, agency_a, production, monkeypatch, exc_type
+):
     def broken(self):
-        raise RuntimeError("secret detail: password=hunter2")
+        raise exc_type("secret detail: password=hunter2")
 
     monkeypatch.setattr(Agency, "name", property(broken))
     result = gql.execute(AGENCIES)
@@ -228,6 +231,24 @@ def test_expected_errors_keep_message_and_code_in_production(
     result = gql.execute(AGENCIES)
     assert result.errors[0]["message"] == "This agency was merged into another."
     assert result.codes == ["NOT_FOUND"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ("first: 500", "Argument 'first' cannot be higher than 100."),
+        ("first: -1", "Argument 'first' must be a non-negative integer."),
+        ('after: "zzz"', "Invalid pagination cursor"),
+        ('after: "YXJyYXljb25uZWN0aW9uOng="', "Invalid pagination cursor"),
+    ],
+)
+def test_bad_pagination_arguments_are_client_errors_in_production(
+    gql, agency_a, production, arguments, message
+):
+    """strawberry refuses these with a bare ValueError; they must not look like server bugs."""
+    result = gql.execute(f"{{ agencies({arguments}) {{ totalCount }} }}")
+    assert result.codes == ["INVALID_INPUT"]
+    assert message in _messages(result)
 
 
 @pytest.mark.urls(__name__)
