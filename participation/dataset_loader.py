@@ -110,6 +110,7 @@ def _phases(raw_phases: list[dict], shift: timedelta) -> list[ConsultationPhase]
         kind = PHASE_KINDS.get(raw["title"].strip().lower(), kinds[min(i, len(kinds) - 1)])
         phases.append(
             ConsultationPhase(
+                sort_order=i,
                 title=raw["title"],
                 kind=kind,
                 starts_at=_day(raw["start_date"]) + shift,
@@ -144,9 +145,7 @@ def _citizens(data: dict, password: str | None) -> list[User]:
     User.objects.bulk_create(users, batch_size=BATCH)
     if any(u.pk is None for u in users):  # backends without RETURNING
         by_name = dict(
-            User.objects.filter(username__startswith="bench-citizen-").values_list(
-                "username", "pk"
-            )
+            User.objects.filter(username__startswith="bench-citizen-").values_list("username", "pk")
         )
         for user in users:
             user.pk = by_name[user.username]
