@@ -13,6 +13,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.utils import timezone
@@ -35,7 +36,7 @@ class PreviewToken(models.Model):
         "wagtailcore.Page", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
-    content = models.JSONField()
+    content = models.JSONField(encoder=DjangoJSONEncoder)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
