@@ -107,6 +107,13 @@ class AgencyIndexView(IndexView):
         return Agency.objects.select_related("site")
 
 
+class HostnameField(forms.CharField):
+    """Host names are case-insensitive; store them lower-case so duplicates are found."""
+
+    def to_python(self, value: Any) -> str:
+        return super().to_python(value).lower()
+
+
 class AgencyCreateForm(forms.Form):
     """What `AgencySpec` needs; checks duplicates up front so errors land on their fields."""
 
@@ -118,7 +125,7 @@ class AgencyCreateForm(forms.Form):
     )
     name_th = forms.CharField(label=_("Name (Thai)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200)
-    hostname = forms.CharField(
+    hostname = HostnameField(
         label=_("Hostname"),
         max_length=255,
         validators=[hostname_validator],
@@ -135,9 +142,6 @@ class AgencyCreateForm(forms.Form):
         if Agency.objects.filter(slug=slug).exists():
             raise ValidationError(_("An agency with this slug already exists."), code="duplicate")
         return slug
-
-    def clean_hostname(self) -> str:
-        return self.cleaned_data["hostname"].strip().lower()
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
