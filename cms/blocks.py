@@ -27,9 +27,7 @@ RICH_TEXT_FEATURES = [
 
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=255)
-    level = blocks.ChoiceBlock(
-        choices=[("2", "H2"), ("3", "H3"), ("4", "H4")], default="2"
-    )
+    level = blocks.ChoiceBlock(choices=[("2", "H2"), ("3", "H3"), ("4", "H4")], default="2")
 
     class Meta:
         icon = "title"

@@ -48,9 +48,8 @@ def test_malformed_or_foreign_ids(gql, agency_a, bad_id):
 
 
 def test_node_id_of_unknown_row_is_null(gql, agency_a):
-    assert gql.ok('query { node(id: "%s") { id } }' % to_base64("Consultation", 999999)) == {
-        "node": None
-    }
+    missing = to_base64("Consultation", 999999)
+    assert gql.ok(f'query {{ node(id: "{missing}") {{ id }} }}') == {"node": None}
 
 
 def test_bad_path_is_refused(gql, agency_a):
@@ -81,7 +80,10 @@ def test_rendition_allow_list(gql, agency_a, settings):
     settings.GRAPHQL = {**settings.GRAPHQL, "RENDITION_SPECS": ["width-320"]}
     image = make_image(agency_a)
     make_consultation(agency_a, "ภาพ", slug="img", hero_image=image)
-    query = 'query ($s: String!) { consultation(agency: "agency-a", slug: "img") { heroImage { url(spec: $s) } } }'
+    query = (
+        'query ($s: String!) { consultation(agency: "agency-a", slug: "img") '
+        "{ heroImage { url(spec: $s) } } }"
+    )
     assert "width-320" in gql.ok(query, {"s": "width-320"})["consultation"]["heroImage"]["url"]
     assert gql.execute(query, {"s": "width-321"}).codes == ["INVALID_RENDITION_SPEC"]
 

@@ -15,7 +15,8 @@ from tests.factories import make_consultation
 
 pytestmark = pytest.mark.django_db
 
-PREVIEW = "query ($t: String!) { pagePreview(token: $t) { __typename title ... on Consultation { intro status phases { title } } } }"
+PREVIEW = """query ($t: String!) { pagePreview(token: $t) {
+  __typename title ... on Consultation { intro status phases { title } } } }"""
 
 
 def preview_through_admin(user, page) -> tuple[int, str | None]:
