@@ -7,6 +7,7 @@ Every page type inherits `PublicPage`, whose visibility rule (live, not restrict
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 import strawberry_django
@@ -34,12 +35,28 @@ from graph.cms.media import Image
 from graph.context import Info
 from permissions.models import Agency
 
+if TYPE_CHECKING:
+    from graph.participation.types import (
+        CommentType,
+        ConsultationAbilities,
+        ProposalType,
+    )
+
+PARTICIPATION = "graph.participation.types"
+
 ConsultationStatus = strawberry.enum(
     ConsultationStatusChoice, name="ConsultationStatus", description="Derived from the phases."
 )
 PhaseKind = strawberry.enum(
     PhaseKindChoice, name="PhaseKind", description="Which citizen actions a phase opens."
 )
+
+
+def _field_cls(name: str) -> type:
+    """Connection field classes of participation, imported late (they import this module)."""
+    import importlib
+
+    return getattr(importlib.import_module(PARTICIPATION), name)
 
 
 def request_now(info: Info) -> datetime:
@@ -198,6 +215,29 @@ class ConsultationType(PublicPage, PageInterface):
     @strawberry_django.field(select_related=["agency"])
     def agency(self, root: ConsultationPage) -> AgencyType:
         return root.agency
+
+    proposals: DjangoListConnection[Annotated[ProposalType, strawberry.lazy(PARTICIPATION)]] = (
+        strawberry_django.connection(field_cls=_field_cls("ProposalsField"))
+    )
+
+    comments: DjangoListConnection[Annotated[CommentType, strawberry.lazy(PARTICIPATION)]] = (
+        strawberry_django.connection(
+            field_cls=_field_cls("ConsultationCommentsField"),
+            description="Comments on the consultation itself (not on a proposal), top level.",
+        )
+    )
+
+    @strawberry_django.field(
+        only=["live", "path", "agency_id"],
+        prefetch_related=["phases"],
+        description="What the viewer may do here, and why not.",
+    )
+    def viewer_can(
+        self, root: ConsultationPage, info: Info
+    ) -> Annotated[ConsultationAbilities, strawberry.lazy(PARTICIPATION)]:
+        from graph.participation.types import consultation_abilities
+
+        return consultation_abilities(root, info)
 
 
 PAGE_TYPES: dict[type, type] = {

@@ -1,0 +1,74 @@
+"""A connection field with an `orderBy` enum (and optional extra filters) that the optimizer
+can still prefetch for many parents at once with one windowed query.
+
+strawberry-django calls a field's `get_queryset` with the field's arguments both when it resolves
+the field itself and when the optimizer builds the nested `Prefetch`; ordering there keeps the
+window pagination in the right order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Any
+
+from django.db.models import QuerySet
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.types.arguments import StrawberryArgument
+from strawberry_django.fields.field import StrawberryDjangoField
+from strawberry_django.queryset import get_queryset_config
+
+from graph.context import Info
+
+
+def is_prefetched(queryset: QuerySet) -> bool:
+    return get_queryset_config(queryset).optimized_by_prefetching
+
+
+class OrderedConnectionField(StrawberryDjangoField):
+    """Adds `orderBy: <Enum> = <default>` and applies the enum's `order_by` tuple."""
+
+    order_enum: type[Enum]
+    order_default: Enum
+    orderings: dict[Enum, tuple[str, ...]]
+    extra_arguments: tuple[StrawberryArgument, ...] = ()
+    extra_filter: Callable[[QuerySet, Info, dict[str, Any]], QuerySet] | None = None
+
+    @property
+    def arguments(self) -> list[StrawberryArgument]:
+        existing = super().arguments
+        names = {argument.python_name for argument in existing}
+        added = [
+            StrawberryArgument(
+                python_name="order_by",
+                graphql_name=None,
+                type_annotation=StrawberryAnnotation(self.order_enum | None),
+                default=self.order_default,
+            ),
+            *self.extra_arguments,
+        ]
+        return [*existing, *(a for a in added if a.python_name not in names)]
+
+    @arguments.setter
+    def arguments(self, value: list[StrawberryArgument]) -> None:
+        StrawberryDjangoField.arguments.fset(self, value)
+
+    def get_queryset(self, queryset: QuerySet, info: Info, **kwargs: Any) -> QuerySet:
+        if is_prefetched(queryset):
+            return queryset
+        order_by = kwargs.pop("order_by", None) or self.order_default
+        extras = {a.python_name: kwargs.pop(a.python_name, None) for a in self.extra_arguments}
+        queryset = super().get_queryset(queryset, info, **kwargs)
+        if self.extra_filter is not None:
+            queryset = type(self).extra_filter(queryset, info, extras)
+        return queryset.order_by(*self.orderings[order_by])
+
+
+def optional_argument(name: str, annotation: Any, description: str = "") -> StrawberryArgument:
+    return StrawberryArgument(
+        python_name=name,
+        graphql_name=None,
+        type_annotation=StrawberryAnnotation(annotation | None),
+        default=None,
+        description=description or None,
+    )

@@ -1,0 +1,143 @@
+"""The two benchmark operations of API.md: exact answers and a constant number of statements."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from participation.models import Comment, Proposal, Support
+from tests.factories import UserFactory, make_consultation
+
+pytestmark = pytest.mark.django_db
+
+Q1 = """
+query ConsultationPage($agency: String!, $slug: String!) {
+  consultation(agency: $agency, slug: $slug) {
+    title
+    intro
+    body { __typename ... on RichTextBlock { html } }
+    phases { title startsAt endsAt }
+    proposals(first: 50, orderBy: SUPPORTS) {
+      totalCount
+      edges { node {
+        id title body status supportCount createdAt
+        author { displayName }
+        comments(first: 5, orderBy: OLDEST) {
+          edges { node { id body createdAt author { displayName } } }
+        }
+      } }
+    }
+  }
+}
+"""
+
+Q2 = """
+query ProposalList($agency: String!, $slug: String!) {
+  consultation(agency: $agency, slug: $slug) {
+    proposals(first: 100, orderBy: NEWEST) {
+      totalCount
+      edges { node { id title supportCount commentCount } }
+    }
+  }
+}
+"""
+
+BASE = timezone.now() - timedelta(days=3)
+
+
+def seed(agency, n: int, citizens: list) -> None:
+    """n proposals with 0-7 supports and 6 comments each, stored out of time order."""
+    page = make_consultation(
+        agency, "แผนรับมือโลกร้อน", slug="climate-plan", body=[("rich_text", "<p>ร่าง</p>")]
+    )
+    proposals = Proposal.objects.bulk_create(
+        Proposal(
+            agency_id=agency.pk,
+            consultation=page,
+            author=citizens[i % len(citizens)],
+            title=f"ข้อเสนอ {i}",
+            body=f"รายละเอียด {i}",
+            created_at=BASE + timedelta(minutes=i),
+            support_count=i % 8,
+            comment_count=6,
+        )
+        for i in range(n)
+    )
+    Support.objects.bulk_create(
+        Support(agency_id=agency.pk, proposal=p, user=citizens[k])
+        for p in proposals
+        for k in range(p.support_count)
+    )
+    Comment.objects.bulk_create(
+        Comment(
+            agency_id=agency.pk,
+            consultation=page,
+            proposal=p,
+            author=citizens[(j + 1) % len(citizens)],
+            body=f"ความเห็น {j} ของ {p.title}",
+            created_at=BASE + timedelta(hours=1, minutes=(5 - j)),
+        )
+        for p in proposals
+        for j in range(6)
+    )
+
+
+@pytest.fixture
+def citizens(db):
+    return [UserFactory(display_name=f"พลเมือง #{i:04d}") for i in range(8)]
+
+
+def run(gql, query: str, agency: str = "agency-a"):
+    with CaptureQueriesContext(connection) as captured:
+        data = gql.ok(query, {"agency": agency, "slug": "climate-plan"})
+    return data, len(captured.captured_queries)
+
+
+def test_q1_answer_and_orderings(gql, agency_a, agency_b, citizens):
+    seed(agency_a, 12, citizens)
+    seed(agency_b, 3, citizens)
+    data, _ = run(gql, Q1)
+    consultation = data["consultation"]
+    assert consultation["title"] == "แผนรับมือโลกร้อน"
+    assert consultation["body"] == [{"__typename": "RichTextBlock", "html": "<p>ร่าง</p>"}]
+    proposals = consultation["proposals"]
+    assert proposals["totalCount"] == 12
+    nodes = [edge["node"] for edge in proposals["edges"]]
+    expected = sorted(
+        Proposal.objects.filter(agency=agency_a),
+        key=lambda p: (-p.support_count, p.created_at, p.id),
+    )
+    assert [n["title"] for n in nodes] == [p.title for p in expected]
+    assert [n["supportCount"] for n in nodes] == [p.support_count for p in expected]
+    assert nodes[0]["author"]["displayName"].startswith("พลเมือง #")
+    assert nodes[0]["status"] == "SUBMITTED"
+    for node, proposal in zip(nodes, expected, strict=True):
+        comments = [e["node"] for e in node["comments"]["edges"]]
+        assert len(comments) == 5
+        stored = Comment.objects.filter(proposal=proposal).order_by("created_at", "id")[:5]
+        assert [c["body"] for c in comments] == [c.body for c in stored]
+
+
+def test_q2_answer_newest_first(gql, agency_a, agency_b, citizens):
+    seed(agency_a, 12, citizens)
+    seed(agency_b, 3, citizens)
+    data, _ = run(gql, Q2, "agency-b")
+    proposals = data["consultation"]["proposals"]
+    assert proposals["totalCount"] == 3
+    titles = [e["node"]["title"] for e in proposals["edges"]]
+    assert titles == ["ข้อเสนอ 2", "ข้อเสนอ 1", "ข้อเสนอ 0"]
+    assert {e["node"]["commentCount"] for e in proposals["edges"]} == {6}
+
+
+@pytest.mark.parametrize("query, limit", [(Q1, 6), (Q2, 4)])
+def test_statement_count_is_constant(gql, agency_a, agency_b, citizens, query, limit):
+    seed(agency_a, 10, citizens)
+    seed(agency_b, 200, citizens)
+    _, small = run(gql, query, "agency-a")
+    _, large = run(gql, query, "agency-b")
+    assert small == large, f"{small} statements for 10 proposals, {large} for 200"
+    assert large <= limit
