@@ -44,7 +44,7 @@ def start_python(*args: str, **env: str) -> subprocess.Popen[str]:
 
 def finish(process: subprocess.Popen[str]) -> subprocess.CompletedProcess[str]:
     try:
-        stdout, stderr = process.communicate(timeout=120)
+        stdout, stderr = process.communicate(timeout=600)  # generous: a loaded CI box
     except subprocess.TimeoutExpired:
         process.kill()
         raise
