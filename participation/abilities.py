@@ -297,3 +297,41 @@ def can_manage_roles(user: object, agency_id: int) -> Ability:
     if not has_agency_perm(user, Perm.MANAGE_MEMBERSHIPS, agency_id):
         return refuse(Code.ROLE_REQUIRED)
     return ALLOWED
+
+
+# --- bundles for GraphQL `viewerCan` ---------------------------------------------------------
+
+
+def consultation_abilities(
+    user: object, consultation: ConsultationPage, now: datetime | None = None
+) -> dict[str, Ability]:
+    """What the viewer may do on a consultation page (ConsultationAbilities)."""
+    return {
+        "submit_proposal": can_submit_proposal(user, consultation, now),
+        "comment": can_comment(user, consultation, now=now),
+        "moderate": can_moderate(user, consultation),
+    }
+
+
+def proposal_abilities(
+    user: object,
+    proposal: Proposal,
+    *,
+    has_supported: bool | None = None,
+    now: datetime | None = None,
+) -> dict[str, Ability]:
+    """What the viewer may do on a proposal (ProposalAbilities); pass `has_supported` when
+    known (viewerHasSupported) so support/withdraw_support say ALREADY_/NOT_SUPPORTED."""
+    consultation = proposal.consultation
+    return {
+        "support": can_support_proposal(user, proposal, has_supported=has_supported, now=now),
+        "withdraw_support": can_withdraw_support(
+            user, proposal, has_supported=has_supported, now=now
+        ),
+        "comment": can_comment(user, consultation, proposal, now=now),
+        "edit": can_edit_proposal(user, proposal, now),
+        "withdraw": can_withdraw_proposal(user, proposal),
+        "report": can_report(user, proposal),
+        "moderate": can_moderate(user, proposal),
+        "respond": can_respond(user, proposal),
+    }

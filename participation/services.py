@@ -416,6 +416,7 @@ def grant_role(
         from guardian.shortcuts import assign_perm
 
         assign_perm(_scoped_perm(role), user, consultation)
+        forget_roles(user)
         return None
     membership = memberships.grant_role(agency, user, role, granted_by=actor)
     forget_roles(user)
@@ -434,6 +435,7 @@ def revoke_role(
         deleted, _ = UserObjectPermission.objects.remove_perm(
             _scoped_perm(role), user, consultation
         )
+        forget_roles(user)
         return bool(deleted)
     if role == Role.ADMIN:
         admins = Membership.objects.select_for_update().filter(agency=agency, role=Role.ADMIN)

@@ -14,6 +14,7 @@ from permissions.models import Membership
 from permissions.roles import perms_for_roles
 
 _CACHE_ATTR = "_ruamkhid_roles_by_agency"
+_OBJ_CACHE_ATTR = "_ruamkhid_object_perms"
 
 
 def roles_by_agency(user: object) -> dict[int, frozenset[str]]:
@@ -37,9 +38,10 @@ def roles_by_agency(user: object) -> dict[int, frozenset[str]]:
 
 
 def forget_roles(user: object) -> None:
-    """Drop the per-object role cache after a membership change."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the per-object role and object-permission caches after a membership change."""
+    for attr in (_CACHE_ATTR, _OBJ_CACHE_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def roles_in(user: object, agency_id: int) -> frozenset[str]:
@@ -63,14 +65,24 @@ def agencies_with_perm(user: object, perm: str) -> set[int]:
 
 
 def has_object_perm(user: object, perm: str, obj: Model, agency_id: int) -> bool:
-    """Agency-wide role, or the same permission granted on this one object through guardian."""
+    """Agency-wide role, or the same permission granted on this one object through guardian.
+
+    The guardian permissions of each object are loaded once per user object (like the roles).
+    """
     if has_agency_perm(user, perm, agency_id):
         return True
     if not getattr(user, "is_authenticated", False):
         return False
-    from guardian.shortcuts import get_perms
+    cache = getattr(user, _OBJ_CACHE_ATTR, None)
+    if cache is None:
+        cache = {}
+        setattr(user, _OBJ_CACHE_ATTR, cache)
+    key = (obj._meta.label, obj.pk)
+    if key not in cache:
+        from guardian.shortcuts import get_perms
 
-    return perm in get_perms(user, obj)
+        cache[key] = frozenset(get_perms(user, obj))
+    return perm in cache[key]
 
 
 def object_perm_q(user: object, perm: str, model: type[Model], field: str = "pk") -> Q:

@@ -159,7 +159,7 @@ def world(agency_a, consultation, author):
 
 
 @pytest.mark.parametrize("actor_name", list(EXPECTED))
-def test_rules_matrix(request, world, agency_b, actor_name):
+def test_rules_matrix(request, world, actor_name):
     if actor_name == "anonymous":
         actor_pk = None
     elif actor_name == "editor_a":
@@ -298,3 +298,22 @@ def test_withdrawn_and_deleted(world, participant, author):
         with pytest.raises(Refused) as exc:
             run()
         assert exc.value.code == "WITHDRAWN"
+
+
+def test_ability_bundles_match_the_services(world, participant, author, django_assert_num_queries):
+    from participation.abilities import consultation_abilities, proposal_abilities
+
+    proposal = Proposal.objects.select_related("consultation").get(pk=world.proposal.pk)
+    anonymous = proposal_abilities(AnonymousUser(), proposal)
+    assert {a.reason for a in anonymous.values()} == {"NOT_SIGNED_IN"}
+    mine = proposal_abilities(author, proposal, has_supported=False)
+    assert mine["edit"].allowed and mine["support"].allowed
+    assert mine["withdraw_support"].reason == "NOT_SUPPORTED"
+    assert mine["respond"].reason == "ROLE_REQUIRED"
+    theirs = proposal_abilities(participant, proposal, has_supported=True)
+    assert theirs["support"].reason == "ALREADY_SUPPORTED"
+    assert theirs["edit"].reason == "NOT_AUTHOR"
+    assert consultation_abilities(participant, proposal.consultation)["submit_proposal"].allowed
+    # memoised on the objects: asking again about the same consultation costs nothing
+    with django_assert_num_queries(0):
+        proposal_abilities(participant, proposal, has_supported=True)
