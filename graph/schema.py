@@ -6,19 +6,27 @@ import strawberry
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
+from graph.accounts.mutations import AccountMutation, AccountQuery
 from graph.cms.queries import CmsQuery
 from graph.cms.types import PAGE_TYPES
 from graph.node import NodeQuery
+from graph.participation.mutations import ParticipationMutation
 from graph.security import security_extensions
 
 
 @strawberry.type
-class Query(NodeQuery, CmsQuery):
+class Query(NodeQuery, CmsQuery, AccountQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(ParticipationMutation, AccountMutation):
     pass
 
 
 schema = strawberry.Schema(
     query=Query,
+    mutation=Mutation,
     # Page types reachable only through the Page interface (page(), node(), pagePreview).
     types=list(PAGE_TYPES.values()),
     config=StrawberryConfig(auto_camel_case=True),

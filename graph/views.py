@@ -20,9 +20,16 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
+from graph.auth import InvalidToken, authenticate_bearer
 from graph.context import Context
 
-_CODES = {400: "BAD_REQUEST", 403: "CSRF_FAILED", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+_CODES = {
+    400: "BAD_REQUEST",
+    401: "INVALID_TOKEN",
+    403: "CSRF_FAILED",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+}
 
 
 def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
@@ -55,7 +62,13 @@ class GraphQLView(StrawberryGraphQLView):
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
-            if request.method == "POST" and self._uses_session_cookie(request):
+            uses_token = authenticate_bearer(request)
+        except InvalidToken:
+            return error_response(
+                401, "The API token is unknown, revoked or expired.", "INVALID_TOKEN"
+            )
+        try:
+            if request.method == "POST" and not uses_token and self._uses_session_cookie(request):
                 refused = _csrf_failure(request)
                 if refused is not None:
                     return error_response(
