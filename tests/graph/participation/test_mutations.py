@@ -139,7 +139,8 @@ def test_sign_in_token_and_viewer(gql, agency_a, make_member):
     from tests.factories import PASSWORD
 
     good = gql.ok(
-        'mutation ($p: String!) { signIn(email: "MOD@example.org", password: $p) { viewer { displayName email roles { agencySlug role } } errors { code } } }',
+        'mutation ($p: String!) { signIn(email: "MOD@example.org", password: $p) '
+        "{ viewer { displayName email roles { agencySlug role } } errors { code } } }",
         {"p": PASSWORD},
     )["signIn"]
     assert good["viewer"] == {
