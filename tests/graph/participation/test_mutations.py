@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 SUBMIT = """mutation ($c: ID!, $title: String!, $body: String!) {
   submitProposal(consultationId: $c, title: $title, body: $body) {
-    proposal { id title body status supportCount author { displayName } viewerCan { edit { allowed } } }
+    proposal {
+      id title body status supportCount author { displayName } viewerCan { edit { allowed } }
+    }
     errors { code message field }
   }
 }"""
@@ -132,7 +134,8 @@ def test_moderator_hides_and_public_loses_sight(gql, consultation, make_member, 
 def test_sign_in_token_and_viewer(gql, agency_a, make_member):
     user = make_member(agency_a, Role.MODERATOR, email="mod@example.org", display_name="ผู้ดูแล")
     bad = gql.ok(
-        'mutation { signIn(email: "mod@example.org", password: "nope") { viewer { displayName } errors { code message } } }'
+        'mutation { signIn(email: "mod@example.org", password: "nope") '
+        "{ viewer { displayName } errors { code message } } }"
     )
     assert bad["signIn"]["viewer"] is None
     assert bad["signIn"]["errors"][0]["code"] == "INVALID_CREDENTIALS"
