@@ -104,7 +104,12 @@ def checks() -> dict[str, subprocess.CompletedProcess[str]]:
         ),
         "development": start_python("manage.py", "check"),
     }
-    return {name: finish(process) for name, process in runs.items()}
+    try:
+        return {name: finish(process) for name, process in runs.items()}
+    finally:
+        for process in runs.values():  # one timing out must not orphan the others
+            if process.poll() is None:
+                process.kill()
 
 
 def test_production_passes_the_deploy_checks(checks) -> None:
