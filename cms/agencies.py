@@ -32,11 +32,18 @@ class AgencySpec:
     intro: str = ""
 
 
-def _editor_group(slug: str, home: Page, collection: Collection) -> Group:
-    group = Group.objects.create(name=f"{slug}: editors")
+def _role_group(slug: str, role: str) -> Group:
+    """A group that lets holders of `role` in the agency sign in to the Wagtail admin; what they
+    see there is then scoped by their role (pages for editors, participation for staff)."""
+    group = Group.objects.create(name=f"{slug}: {role}")
     group.permissions.add(
         Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
     )
+    return group
+
+
+def _editor_group(slug: str, home: Page, collection: Collection) -> Group:
+    group = _role_group(slug, "editors")
     for codename in EDITOR_PAGE_PERMS:
         GroupPagePermission.objects.create(
             group=group,
@@ -86,6 +93,10 @@ def create_agency(spec: AgencySpec) -> Agency:
         AgencyRoleGroup.objects.create(
             agency=agency, role=Role.EDITOR, group=_editor_group(spec.slug, home, collection)
         )
+        for role in (Role.ADMIN, Role.MODERATOR, Role.RESPONDER, Role.ANALYST):
+            AgencyRoleGroup.objects.create(
+                agency=agency, role=role, group=_role_group(spec.slug, f"{role.value}s")
+            )
     return agency
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import strawberry
+from django.conf import settings
 from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
@@ -29,6 +30,8 @@ schema = strawberry.Schema(
     mutation=Mutation,
     # Page types reachable only through the Page interface (page(), node(), pagePreview).
     types=list(PAGE_TYPES.values()),
-    config=StrawberryConfig(auto_camel_case=True),
-    extensions=[*security_extensions(), DjangoOptimizerExtension()],
+    config=StrawberryConfig(
+        auto_camel_case=True, relay_max_results=settings.GRAPHQL["MAX_PAGE_SIZE"]
+    ),
+    extensions=[*security_extensions(), DjangoOptimizerExtension],
 )

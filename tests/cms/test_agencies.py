@@ -147,7 +147,7 @@ def test_two_agencies_share_nothing():
 
     assert water.site_id != pollution.site_id
     assert water.collection_id != pollution.collection_id
-    water_group = AgencyRoleGroup.objects.get(agency=water).group
+    water_group = AgencyRoleGroup.objects.get(agency=water, role=Role.EDITOR).group
     assert not GroupPagePermission.objects.filter(
         group=water_group, page_id=pollution.site.root_page_id
     ).exists()

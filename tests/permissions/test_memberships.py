@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from wagtail.models import GroupPagePermission
 
 from permissions.memberships import grant_role, revoke_role
 from permissions.models import AgencyRoleGroup, Membership
@@ -90,14 +91,15 @@ def test_revoking_another_role_keeps_editor_group(agency_a):
     assert set(Membership.objects.filter(user=user).values_list("role", flat=True)) == {"editor"}
 
 
-def test_roles_without_a_group_only_record_membership(agency_a):
+def test_staff_roles_join_their_own_group_without_page_rights(agency_a):
     user = UserFactory()
 
     grant_role(agency_a, user, Role.MODERATOR)
 
     assert Membership.objects.filter(user=user, agency=agency_a, role="moderator").exists()
-    assert not user.groups.exists()
-    assert not fresh(user).has_perm("wagtailadmin.access_admin")
+    assert [g.name for g in user.groups.all()] == ["agency-a: moderators"]
+    assert fresh(user).has_perm("wagtailadmin.access_admin")
+    assert not GroupPagePermission.objects.filter(group__user=user).exists()
 
 
 def test_unknown_role_is_refused(agency_a):
