@@ -51,7 +51,8 @@ class GraphQLClient:
         headers: dict[str, str] | None = None,
         method: str = "post",
     ) -> GraphQLResponse:
-        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in {**self.headers, **(headers or {})}.items()}
+        merged = {**self.headers, **(headers or {})}
+        extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in merged.items()}
         if method == "get":
             params = {"query": query}
             if variables:
@@ -68,7 +69,9 @@ class GraphQLClient:
             body = {"raw": response.content.decode(errors="replace")}
         return GraphQLResponse(response.status_code, body)
 
-    def ok(self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any) -> dict[str, Any]:
+    def ok(
+        self, query: str, variables: dict[str, Any] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         """Execute and insist on an answer without errors; returns `data`."""
         result = self.execute(query, variables, **kwargs)
         assert result.status == 200, result.body
