@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 import strawberry_django
+from django.middleware.csrf import get_token
 
 from accounts.models import ApiToken, User
 from graph.context import Info
@@ -68,6 +69,14 @@ class Viewer:
             for agency_id, roles in sorted(by_agency.items(), key=lambda item: slugs[item[0]])
             for role in sorted(roles)
         ]
+
+    @strawberry.field(
+        description="The CSRF token to send as X-CSRFToken with cookie-session requests. A SPA "
+        "on another origin cannot read the API's csrftoken cookie, so it reads it here (CORS "
+        "lets only allowed origins read credentialed answers)."
+    )
+    def csrf_token(self, info: Info) -> str:
+        return get_token(info.context.request)
 
     @strawberry.field(description="Your personal API tokens (newest first).")
     def api_tokens(self, info: Info) -> list[ApiTokenType]:

@@ -170,3 +170,32 @@ def test_bearer_token(agency_a):
     assert bad.status == 401 and bad.codes == ["INVALID_TOKEN"]
     assert client.ok("{ viewer { displayName } }") == {"viewer": None}
     assert Comment.objects.count() == 0
+
+
+def test_spa_cookie_flow_with_csrf_token_from_viewer(agency_a):
+    """Sign in, read the CSRF token from `viewer`, then mutate with the session cookie."""
+    import json
+
+    from django.test import Client
+
+    from tests.factories import PASSWORD
+
+    UserFactory(email="spa@example.org", display_name="สปา")
+    browser = Client(HTTP_HOST="localhost", enforce_csrf_checks=True)
+
+    def post(query: str, **headers: str) -> tuple[int, dict]:
+        response = browser.post(
+            "/graphql/", json.dumps({"query": query}), content_type="application/json", **headers
+        )
+        return response.status_code, json.loads(response.content)
+
+    status, body = post(
+        f'mutation {{ signIn(email: "spa@example.org", password: "{PASSWORD}") '
+        "{ viewer { displayName csrfToken } errors { code } } }"
+    )
+    assert status == 200 and body["data"]["signIn"]["errors"] == []
+    token = body["data"]["signIn"]["viewer"]["csrfToken"]
+    status, _ = post("mutation { signOut { ok } }")
+    assert status == 403  # cookie session without the token: refused
+    status, body = post("mutation { signOut { ok } }", HTTP_X_CSRFTOKEN=token)
+    assert status == 200 and body["data"]["signOut"] == {"ok": True}
