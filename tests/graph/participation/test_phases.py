@@ -19,6 +19,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from strawberry.relay import to_base64
 
@@ -177,6 +178,12 @@ def world(django_db_setup, django_db_blocker):
             yield build_world()
         finally:
             transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache, which no rollback resets: each case starts anew."""
+    cache.clear()
 
 
 def snapshot() -> list[list[tuple]]:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
@@ -128,6 +129,12 @@ def world(django_db_setup, django_db_blocker):
             yield build_world()
         finally:
             transaction.set_rollback(True)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters live in the cache, which no rollback resets: each case starts anew."""
+    cache.clear()
 
 
 def client_for(world: World, actor: str) -> GraphQLClient:
