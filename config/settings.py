@@ -226,6 +226,11 @@ GRAPHQL = {
     "MAX_RENDITION_SIZE": env_int("GRAPHQL_MAX_RENDITION_SIZE", 3000),
     # Comma-separated allow-list of rendition specs; empty allows any valid spec within the size.
     "RENDITION_SPECS": env_list("GRAPHQL_RENDITION_SPECS"),
+    # Anonymous query answers cached this long (graph/answer_cache.py); 0 switches it off. Only
+    # on by default with a shared cache: a per-process cache could not see other workers' writes.
+    "ANSWER_CACHE_SECONDS": env_int(
+        "GRAPHQL_ANSWER_CACHE_SECONDS", 0 if DEBUG or CACHE_URL in ("", "locmem://") else 30
+    ),
 }
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,

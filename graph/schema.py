@@ -8,6 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry_django.optimizer import DjangoOptimizerExtension
 
 from graph.accounts.mutations import AccountMutation, AccountQuery
+from graph.answer_cache import AnswerCacheExtension
 from graph.cms.queries import CmsQuery
 from graph.cms.types import PAGE_TYPES
 from graph.node import NodeQuery
@@ -33,5 +34,5 @@ schema = strawberry.Schema(
     config=StrawberryConfig(
         auto_camel_case=True, relay_max_results=settings.GRAPHQL["MAX_PAGE_SIZE"]
     ),
-    extensions=[*security_extensions(), DjangoOptimizerExtension],
+    extensions=[*security_extensions(), DjangoOptimizerExtension, AnswerCacheExtension],
 )

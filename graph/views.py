@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
+from graph import answer_cache
 from graph.auth import InvalidToken, authenticate_bearer
 from graph.context import Context
 
@@ -82,6 +83,12 @@ class GraphQLView(StrawberryGraphQLView):
         except RequestDataTooBig:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             return error_response(413, f"Request body larger than {limit} bytes.", "TOO_LARGE")
+
+    def run(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Anonymous query answers may come from the answer cache (graph/answer_cache.py)."""
+        return answer_cache.serve(
+            request, lambda: super(GraphQLView, self).run(request, *args, **kwargs)
+        )
 
     @staticmethod
     def _uses_session_cookie(request: HttpRequest) -> bool:
