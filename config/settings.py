@@ -6,6 +6,7 @@ start without a real secret key. See README.md, "Configuration", for every varia
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import dj_database_url
@@ -213,13 +214,56 @@ WAGTAILEMBEDS_FINDERS = [{"class": "wagtail.embeds.finders.oembed"}]
 PREVIEW_FRONTEND_URL = env_str("PREVIEW_FRONTEND_URL", "")
 PREVIEW_TOKEN_TTL_SECONDS = env_int("PREVIEW_TOKEN_TTL_SECONDS", 3600)
 
+
 # --- GraphQL ---------------------------------------------------------------------------------
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env_str(name, default).strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def env_json(name: str, default: dict) -> dict:
+    raw = env_str(name, "")
+    if not raw.strip():
+        return default
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {raw!r}") from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, got {raw!r}")
+    return value
+
+
 GRAPHQL = {
     "MAX_DEPTH": env_int("GRAPHQL_MAX_DEPTH", 12),
     "MAX_ALIASES": env_int("GRAPHQL_MAX_ALIASES", 30),
     "MAX_TOKENS": env_int("GRAPHQL_MAX_TOKENS", 5000),
     "DEFAULT_PAGE_SIZE": env_int("GRAPHQL_DEFAULT_PAGE_SIZE", 20),
     "MAX_PAGE_SIZE": env_int("GRAPHQL_MAX_PAGE_SIZE", 100),
+    # Cost: 1 per field, times `first` (or DEFAULT_PAGE_SIZE) below paginated fields: graph/cost.py
+    # The benchmark's consultation page costs about 2,400; 100 x 100 nested pages cost 70,000+.
+    "MAX_COST": env_int("GRAPHQL_MAX_COST", 10_000),
+    "MAX_DIRECTIVES": env_int("GRAPHQL_MAX_DIRECTIVES", 50),
+    "MAX_DOCUMENT_BYTES": env_int("GRAPHQL_MAX_DOCUMENT_BYTES", 20_000),
+    "MAX_VARIABLES_BYTES": env_int("GRAPHQL_MAX_VARIABLES_BYTES", 20_000),
+    # "off": documents as sent, no APQ; "apq": Apollo automatic persisted queries, registered on
+    # the fly; "required": only documents registered with `manage.py register_documents` run.
+    "TRUSTED_DOCUMENTS": env_choice("GRAPHQL_TRUSTED_DOCUMENTS", "apq", ("off", "apq", "required")),
+    # Per mutation field, per user (or client IP when anonymous): "N/s|m|h|d". "*" is a budget
+    # shared by every mutation field. GRAPHQL_RATE_LIMITS (a JSON object) replaces it.
+    "RATE_LIMITS": env_json(
+        "GRAPHQL_RATE_LIMITS",
+        {
+            "submitProposal": "10/h",
+            "addComment": "30/m",
+            "supportProposal": "60/m",
+            "signIn": "10/m",
+            "register": "5/h",
+            "*": "120/m",
+        },
+    ),
     "INTROSPECTION": env_bool("GRAPHQL_INTROSPECTION", DEBUG),
     "GRAPHIQL": env_bool("GRAPHQL_GRAPHIQL", DEBUG),
     "MASK_ERRORS": env_bool("GRAPHQL_MASK_ERRORS", not DEBUG),
@@ -232,6 +276,9 @@ GRAPHQL = {
         "GRAPHQL_ANSWER_CACHE_SECONDS", 0 if DEBUG or CACHE_URL in ("", "locmem://") else 30
     ),
 }
+# How many reverse proxies in front append to X-Forwarded-For; 0 trusts no such header and uses
+# REMOTE_ADDR as the client address (rate limits of anonymous clients).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 STRAWBERRY_DJANGO = {
     "FIELD_DESCRIPTION_FROM_HELP_TEXT": True,
     "TYPE_DESCRIPTION_FROM_MODEL_DOCSTRING": False,

@@ -12,13 +12,25 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
-from graphql import GraphQLError, GraphQLSyntaxError
+from graphql import (
+    DirectiveNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSyntaxError,
+    Visitor,
+    get_operation_ast,
+    visit,
+)
 from graphql.validation import NoSchemaIntrospectionCustomRule, ValidationContext, ValidationRule
 from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
+from strawberry.types.graphql import OperationType
 
+from graph import ratelimit
+from graph.cost import cost_rule
 from graph.errors import InvalidInput, QueryRejected, is_expected, with_code
+from graph.trusted_documents import agency_requirement
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 # graphql-core's parser limits (max_tokens, its built-in nesting limit) report these messages.
@@ -61,12 +73,59 @@ class EndpointLimits(SchemaExtension):
     All of them act at parse or validation time, so a refused document runs no resolver.
     """
 
+    def on_validate(self) -> Iterator[None]:
+        """Too many directives: refuse with one error instead of validating them all (300
+        repeated `@include` would otherwise produce hundreds of errors)."""
+        ctx = self.execution_context
+        limit = graphql_setting("MAX_DIRECTIVES")
+        if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
+            count = _count_directives(ctx.graphql_document)
+            if count > limit:
+                ctx.pre_execution_errors = [
+                    GraphQLError(
+                        f"{count} directives found. Allowed: {limit}.",
+                        extensions={"code": QueryRejected.code},
+                    )
+                ]
+        yield
+
+    def on_execute(self) -> Iterator[None]:
+        """An agency's trusted-documents requirement, then rate limits: both before execution;
+        a refusal sets the result, and strawberry then runs nothing of the document."""
+        ctx = self.execution_context
+        document = ctx.graphql_document
+        operation = get_operation_ast(document, ctx.operation_name) if document else None
+        if operation is None:
+            yield
+            return
+        counts = ratelimit.mutation_fields(document, operation)
+        refused = agency_requirement(ctx.context, ctx.query, reads_data=bool(counts))
+        if refused is not None:
+            ctx.result = ExecutionResult(data=None, errors=[refused])
+        elif ctx.operation_type is OperationType.MUTATION:
+            request = getattr(ctx.context, "request", None)
+            if request is not None:
+                refusal = ratelimit.check(ratelimit.identity(request), counts)
+                if refusal is not None:
+                    error = GraphQLError(
+                        refusal.message,
+                        extensions={"code": "RATE_LIMITED", "retryAfter": refusal.retry_after},
+                    )
+                    ctx.result = ExecutionResult(data=None, errors=[error])
+        yield
+
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context
         ctx.parse_options["max_tokens"] = graphql_setting("MAX_TOKENS")
         rules = [
             max_depth_rule(graphql_setting("MAX_DEPTH"), None, None),
             max_aliases_rule(graphql_setting("MAX_ALIASES")),
+            cost_rule(
+                graphql_setting("MAX_COST"),
+                ctx.variables,
+                default_page=graphql_setting("DEFAULT_PAGE_SIZE"),
+                max_page=graphql_setting("MAX_PAGE_SIZE"),
+            ),
         ]
         if not graphql_setting("INTROSPECTION"):
             rules.append(NoSchemaIntrospectionCustomRule)
@@ -82,6 +141,21 @@ class EndpointLimits(SchemaExtension):
             if not settings.DEBUG:
                 # "Did you mean ...?" would let anyone map the schema with introspection off.
                 error.message = _SUGGESTION.sub("", error.message)
+
+
+class _DirectiveCounter(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> None:
+        self.count += 1
+
+
+def _count_directives(document: Any) -> int:
+    counter = _DirectiveCounter()
+    visit(document, counter)
+    return counter.count
 
 
 def _should_mask(error: GraphQLError) -> bool:

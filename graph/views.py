@@ -23,6 +23,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from graph import answer_cache
 from graph.auth import InvalidToken, authenticate_bearer
 from graph.context import Context
+from graph.trusted_documents import DocumentRefused, register_pending, resolve_document
 
 _CODES = {
     400: "BAD_REQUEST",
@@ -37,6 +38,14 @@ def _csrf_failure(request: HttpRequest) -> HttpResponse | None:
     """Run Django's CSRF check; returns the refusal response, or None when the request passes."""
     middleware = CsrfViewMiddleware(lambda req: HttpResponse())
     return middleware.process_view(request, None, (), {})
+
+
+class _Refused(HTTPException):
+    """A refusal with its own `extensions.code`."""
+
+    def __init__(self, status: int, reason: str, code: str) -> None:
+        super().__init__(status, reason)
+        self.code = code
 
 
 class _MethodNotAllowed(HTTPException):
@@ -79,7 +88,8 @@ class GraphQLView(StrawberryGraphQLView):
                     )
             return self.run(request=request)
         except HTTPException as exc:
-            return error_response(exc.status_code, exc.reason, allow=getattr(exc, "allow", None))
+            code, allow = getattr(exc, "code", None), getattr(exc, "allow", None)
+            return error_response(exc.status_code, exc.reason, code, allow=allow)
         except RequestDataTooBig:
             limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
             return error_response(413, f"Request body larger than {limit} bytes.", "TOO_LARGE")
@@ -103,21 +113,56 @@ class GraphQLView(StrawberryGraphQLView):
     def parse_json(self, data: str | bytes) -> Any:
         """Only an object (or a batch list) is a request; `"x"` or `1` must not reach `.get()`."""
         parsed = super().parse_json(data)
+        if isinstance(parsed, list) and self.schema.config.batching_config is None:
+            # Refused before any of its operations is even read.
+            raise _Refused(
+                400, "Batching is not allowed: send one operation per request.", "BATCH_NOT_ALLOWED"
+            )
         if not isinstance(parsed, dict | list):
             raise HTTPException(400, "The request body must be a JSON object.")
         return parsed
 
+    def parse_http_body(self, request: Any) -> Any:
+        """Size limits on the document and variables, then trusted documents / APQ
+        (graph/trusted_documents.py): the document to run may come from the store."""
+        data = super().parse_http_body(request)
+        if isinstance(data, list):
+            return data
+        limits = settings.GRAPHQL
+        if data.query is not None and len(data.query.encode()) > limits["MAX_DOCUMENT_BYTES"]:
+            raise _Refused(
+                413,
+                f"GraphQL document larger than {limits['MAX_DOCUMENT_BYTES']} bytes.",
+                "DOCUMENT_TOO_LARGE",
+            )
+        if data.variables and len(orjson.dumps(data.variables)) > limits["MAX_VARIABLES_BYTES"]:
+            raise _Refused(
+                413,
+                f"GraphQL variables larger than {limits['MAX_VARIABLES_BYTES']} bytes.",
+                "VARIABLES_TOO_LARGE",
+            )
+        try:
+            data.query = resolve_document(data.query, data.extensions, self._graphql_context)
+        except DocumentRefused as exc:
+            raise _Refused(exc.status, exc.message, exc.code) from exc
+        return data
+
     def execute_single(self, *args: Any, **kwargs: Any):
         """A mutation sent with GET is 405 (GraphQL over HTTP), not a plain 400."""
         try:
-            return super().execute_single(*args, **kwargs)
+            result = super().execute_single(*args, **kwargs)
         except HTTPException as exc:
             if isinstance(exc.__cause__, InvalidOperationTypeError):
                 raise _MethodNotAllowed(exc.reason, allow="POST") from exc
             raise
+        if result.data is not None:  # the document parsed and validated: APQ may store it
+            register_pending(self._graphql_context)
+        return result
 
     def get_context(self, request: HttpRequest, response: HttpResponse) -> Context:
-        return Context(request=request, response=response)
+        # Kept for parse_http_body (trusted documents depend on the agency scope).
+        self._graphql_context = Context(request=request, response=response)
+        return self._graphql_context
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

@@ -31,6 +31,14 @@ class Agency(models.Model):
         "wagtailcore.Collection", on_delete=models.PROTECT, related_name="agency"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    require_trusted_documents = models.BooleanField(
+        _("require trusted documents"),
+        default=False,
+        help_text=_(
+            "Requests scoped to this agency may only run GraphQL documents registered with "
+            "`manage.py register_documents` (no ad-hoc queries, no APQ registration)."
+        ),
+    )
 
     class Meta:
         ordering = ["slug"]
