@@ -14,6 +14,7 @@ from cms.models import ConsultationPage
 from graph.accounts.types import ApiTokenType, Viewer
 from graph.context import Info
 from graph.mutations import MutationError, attempt, decode_id
+from graph.participation.mutations import argument_names
 from participation import services as participation
 from participation.refusals import Code, Refused
 from permissions.models import Agency
@@ -51,6 +52,10 @@ class RolePayload:
 def _sign_in(info: Info, user: User) -> User:
     login(info.context.request, user, backend="django.contrib.auth.backends.ModelBackend")
     return user
+
+
+# The services name the field at fault after their parameters; payloads name the argument.
+ROLE_ARGUMENTS = {"user": "email", "consultation": "consultationId"}
 
 
 def _role_target(agency_slug: str, email: str, consultation_id: strawberry.ID | None):
@@ -98,9 +103,13 @@ class AccountMutation:
     def create_api_token(
         self, info: Info, name: str = "", expires_at: datetime | None = None
     ) -> ApiTokenPayload:
-        created, errors = attempt(
-            lambda: tokens.create_token(info.context.request.user, name, expires_at)
-        )
+        def action():
+            user = info.context.request.user
+            if not user.is_authenticated:
+                raise Refused(Code.NOT_SIGNED_IN)
+            return tokens.create_token(user, name, expires_at)
+
+        created, errors = attempt(action)
         token, secret = created if created else (None, None)
         return ApiTokenPayload(token=token, secret=secret, errors=errors)
 
@@ -138,7 +147,7 @@ class AccountMutation:
             )
             return True
 
-        done, errors = attempt(action)
+        done, errors = attempt(argument_names(action, ROLE_ARGUMENTS))
         return RolePayload(ok=bool(done), errors=errors)
 
     @strawberry.mutation(description="Take a role away (agency admins of that agency).")
@@ -160,7 +169,7 @@ class AccountMutation:
                 consultation=consultation,
             )
 
-        done, errors = attempt(action)
+        done, errors = attempt(argument_names(action, ROLE_ARGUMENTS))
         return RolePayload(ok=bool(done), errors=errors)
 
 

@@ -13,7 +13,9 @@ from graph.context import Info
 from permissions.models import Agency
 from permissions.policy import roles_by_agency
 
-PUBLIC_NAME_FIELDS = ["display_name", "first_name", "last_name", "username"]
+# Never the username: registration makes it the e-mail address (accounts.services).
+PUBLIC_NAME_FIELDS = ["display_name", "first_name", "last_name"]
+NAMELESS = "ผู้เข้าร่วม"  # "participant": for users with neither a display nor a full name
 
 
 @strawberry_django.type(User, name="Participant")
@@ -22,7 +24,7 @@ class ParticipantType:
 
     @strawberry_django.field(only=PUBLIC_NAME_FIELDS)
     def display_name(self, root: User) -> str:
-        return root.public_name()
+        return root.display_name or root.get_full_name() or NAMELESS
 
 
 @strawberry.type(description="A role the viewer holds in an agency.")

@@ -91,6 +91,27 @@ def reread_comment(info: Info, row: Model | None) -> Comment | None:
     return CommentType.visible(Comment.objects.filter(pk=row.pk), info).first()
 
 
+def argument_names(action, names: dict[str, str]):
+    """`action`, with the services' field names in its refusals renamed to argument names."""
+
+    def run():
+        try:
+            return action()
+        except Refused as exc:
+            exc.field = names.get(exc.field, exc.field)
+            raise
+
+    return run
+
+
+# The services name the field at fault after their parameters; payloads name the argument.
+COMMENT_ARGUMENTS = {
+    "parent": "parentId",
+    "proposal": "proposalId",
+    "consultation": "consultationId",
+}
+
+
 def proposal_payload(info: Info, action) -> ProposalPayload:
     row, errors = attempt(action)
     return ProposalPayload(proposal=reread_proposal(info, row), errors=errors)
@@ -186,7 +207,7 @@ class ParticipationMutation:
                 alignment=alignment_value(alignment),
             )
 
-        return comment_payload(info, action)
+        return comment_payload(info, argument_names(action, COMMENT_ARGUMENTS))
 
     @strawberry.mutation
     def edit_comment(
