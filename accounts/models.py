@@ -6,6 +6,12 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+# "Participant": the public name of someone with neither a display name nor a full name.
+NAMELESS = "ผู้เข้าร่วม"
+
+# The fields `public_name` reads (for `.only()`); the username is deliberately not among them.
+PUBLIC_NAME_FIELDS = ["display_name", "first_name", "last_name"]
+
 
 class User(AbstractUser):
     """A person. Only `display_name` is ever public; the e-mail address never is."""
@@ -15,7 +21,8 @@ class User(AbstractUser):
     )
 
     def public_name(self) -> str:
-        return self.display_name or self.get_full_name() or self.username
+        """Never the username: registration derives it from the e-mail address."""
+        return self.display_name or self.get_full_name() or NAMELESS
 
 
 class ApiToken(models.Model):

@@ -8,14 +8,12 @@ import strawberry
 import strawberry_django
 from django.middleware.csrf import get_token
 
-from accounts.models import ApiToken, User
+from accounts.models import PUBLIC_NAME_FIELDS, ApiToken, User
 from graph.context import Info
 from permissions.models import Agency
 from permissions.policy import roles_by_agency
 
 # Never the username: registration makes it the e-mail address (accounts.services).
-PUBLIC_NAME_FIELDS = ["display_name", "first_name", "last_name"]
-NAMELESS = "ผู้เข้าร่วม"  # "participant": for users with neither a display nor a full name
 
 
 @strawberry_django.type(User, name="Participant")
@@ -24,7 +22,7 @@ class ParticipantType:
 
     @strawberry_django.field(only=PUBLIC_NAME_FIELDS)
     def display_name(self, root: User) -> str:
-        return root.display_name or root.get_full_name() or NAMELESS
+        return root.public_name()
 
 
 @strawberry.type(description="A role the viewer holds in an agency.")
