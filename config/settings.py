@@ -247,7 +247,8 @@ GRAPHQL = {
     "MAX_COST": env_int("GRAPHQL_MAX_COST", 10_000),
     "MAX_DIRECTIVES": env_int("GRAPHQL_MAX_DIRECTIVES", 50),
     "MAX_DOCUMENT_BYTES": env_int("GRAPHQL_MAX_DOCUMENT_BYTES", 20_000),
-    "MAX_VARIABLES_BYTES": env_int("GRAPHQL_MAX_VARIABLES_BYTES", 20_000),
+    # 10,000 Thai characters (the longest proposal body) are 60 KB as \uXXXX-escaped JSON.
+    "MAX_VARIABLES_BYTES": env_int("GRAPHQL_MAX_VARIABLES_BYTES", 131_072),
     # "off": documents as sent, no APQ; "apq": Apollo automatic persisted queries, registered on
     # the fly; "required": only documents registered with `manage.py register_documents` run.
     "TRUSTED_DOCUMENTS": env_choice("GRAPHQL_TRUSTED_DOCUMENTS", "apq", ("off", "apq", "required")),

@@ -24,3 +24,10 @@ class TenantScoped:
     @classmethod
     def get_queryset(cls, queryset: QuerySet, info: Info, **kwargs: Any) -> QuerySet:
         return cls.visible(queryset, info)
+
+
+# strawberry's Node.resolve_id_attr scans every class annotation for a NodeID marker on each
+# id it resolves, and never caches the miss (strawberry-django then falls back to the pk):
+# about half the CPU of the benchmark's Q1. Node types say "pk" up front instead; a test checks
+# that every Node type in the schema does.
+NODE_ID_ATTR = "pk"

@@ -138,6 +138,13 @@ class EndpointLimits(SchemaExtension):
                 limit in error.message for limit in _PARSER_LIMITS
             ):
                 with_code(error, QueryRejected.code)
+            client_fault = error.original_error is None or isinstance(
+                error.original_error, GraphQLError
+            )
+            if client_fault and not (error.extensions or {}).get("code"):
+                # Syntax, validation and variable-coercion errors: the client's mistake, coded.
+                parse = isinstance(error, GraphQLSyntaxError)
+                with_code(error, "GRAPHQL_PARSE_FAILED" if parse else "GRAPHQL_VALIDATION_FAILED")
             if not settings.DEBUG:
                 # "Did you mean ...?" would let anyone map the schema with introspection off.
                 error.message = _SUGGESTION.sub("", error.message)

@@ -74,6 +74,8 @@ def site_relative_path(url_path: str) -> str:
 class PageInterface(relay.Node):
     """Fields every page has."""
 
+    _id_attr = "pk"  # see graph.base.NODE_ID_ATTR
+
     title: str
     slug: str
     last_published_at: datetime | None
@@ -100,6 +102,8 @@ class PublicPage(TenantScoped):
 @strawberry_django.type(Agency, name="Agency")
 class AgencyType(relay.Node):
     """A government agency (tenant). Public."""
+
+    _id_attr = "pk"  # see graph.base.NODE_ID_ATTR
 
     slug: str
     name_th: str

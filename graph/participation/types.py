@@ -180,6 +180,8 @@ class CommentAbilities:
 class CommentType(TenantScoped, relay.Node):
     """A comment on a proposal or on a consultation; deleted ones keep their place, blanked."""
 
+    _id_attr = "pk"  # see graph.base.NODE_ID_ATTR
+
     created_at: datetime
     edited_at: datetime | None
     is_deleted: bool
@@ -273,6 +275,8 @@ class ProposalAbilities:
 @strawberry_django.type(Proposal, name="Proposal")
 class ProposalType(TenantScoped, relay.Node):
     """A citizen's proposal in a consultation."""
+
+    _id_attr = "pk"  # see graph.base.NODE_ID_ATTR
 
     title: str
     body: str

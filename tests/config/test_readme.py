@@ -10,7 +10,8 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 def test_every_setting_variable_is_in_the_configuration_table() -> None:
     settings_source = (BASE_DIR / "config" / "settings.py").read_text()
-    read = set(re.findall(r"env_(?:str|bool|int|list)\(\s*\"([A-Z0-9_]+)\"", settings_source))
+    reader = r"env_(?:str|bool|int|list|choice|json)\(\s*\"([A-Z0-9_]+)\""
+    read = set(re.findall(reader, settings_source))
     assert {"DEBUG", "SECRET_KEY", "DATABASE_URL", "CACHE_URL"} <= read  # the pattern works
     readme = (BASE_DIR / "README.md").read_text()
     table_rows = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))

@@ -112,7 +112,7 @@ def probe_calls() -> list[str]:
             id="aliases-100",
         ),
         pytest.param(
-            "{ agencies { totalCount } " + "__typename " * 20_000 + "}",
+            "{ agencies { totalCount } " + "a " * 6_000 + "}",
             "Document contains more than 5000 tokens",
             id="tokens-20000",
         ),
@@ -282,7 +282,7 @@ def test_queries_over_get(gql, agency_a, agency_b):
 
 
 @pytest.mark.urls(__name__)
-def test_mutation_over_get_is_refused_without_execution(gql, probe_calls):
+def test_mutation_over_get_is_refused_without_execution(db, gql, probe_calls):
     result = gql.execute("mutation { touch }", method="get")
     assert result.status == 405
     assert result.codes == ["METHOD_NOT_ALLOWED"]
@@ -435,7 +435,8 @@ def test_malformed_requests_are_400(client, body, content_type):
     response = client.post("/graphql/", body, content_type=content_type)
     assert response.status_code == 400, response.content
     payload = json.loads(response.content)
-    assert payload["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    expected = "BATCH_NOT_ALLOWED" if body.startswith("[") else "BAD_REQUEST"
+    assert payload["errors"][0]["extensions"]["code"] == expected
     assert payload["errors"][0]["message"]
 
 

@@ -264,7 +264,7 @@ def test_document_limit_follows_settings(client, agency_a, settings):
 def test_large_variables_are_refused(client, db, agency_reads):
     payload = {
         "query": "query($s: String!) { agency(slug: $s) { id } }",
-        "variables": {"s": "x" * 30_000},
+        "variables": {"s": "x" * 200_000},
     }
     status, body = _post(client, payload)
     assert (status, _codes(body)) == (413, ["VARIABLES_TOO_LARGE"])

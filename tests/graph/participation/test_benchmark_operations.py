@@ -92,6 +92,9 @@ def citizens(db):
 
 
 def run(gql, query: str, agency: str = "agency-a"):
+    # Steady state: the first request of a process also loads per-process caches (the agencies
+    # that require trusted documents, Wagtail's site root paths), once.
+    gql.ok(query, {"agency": agency, "slug": "climate-plan"})
     with CaptureQueriesContext(connection) as captured:
         data = gql.ok(query, {"agency": agency, "slug": "climate-plan"})
     return data, len(captured.captured_queries)
@@ -133,7 +136,7 @@ def test_q2_answer_newest_first(gql, agency_a, agency_b, citizens):
     assert {e["node"]["commentCount"] for e in proposals["edges"]} == {6}
 
 
-@pytest.mark.parametrize("query, limit", [(Q1, 6), (Q2, 4)])
+@pytest.mark.parametrize("query, limit", [(Q1, 5), (Q2, 4)])
 def test_statement_count_is_constant(gql, agency_a, agency_b, citizens, query, limit):
     seed(agency_a, 10, citizens)
     seed(agency_b, 200, citizens)
