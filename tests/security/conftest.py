@@ -305,14 +305,19 @@ PROPOSAL_FIELDS = """title body status isHidden supportCount commentCount viewer
   consultation { title intro }"""
 COMMENT_FRAGMENT = """fragment C on Comment { body isHidden isDeleted depth author { displayName }
   moderation { isHidden reason } parent { body } proposal { title } consultation { title } }"""
-PAGE_FIELDS = (
-    """title slug intro urlPath seoTitle searchDescription
+PAGE_FIELDS = """title slug intro urlPath seoTitle searchDescription
   viewerCan { moderate { allowed } }
-  proposals(first: 10) { totalCount edges { node { %s
+  proposals(first: 10) { totalCount edges { node { PROPOSAL
     comments(first: 10) { totalCount edges { node { ...C } } } } } }
-  comments(first: 10) { totalCount edges { node { ...C } } }"""
-    % PROPOSAL_FIELDS
-)
+  comments(first: 10) { totalCount edges { node { ...C } } }""".replace("PROPOSAL", PROPOSAL_FIELDS)
+REPLIES = "replies(first: 10) { edges { node { ...C } } }"
+
+
+def _fill(template: str, **values: str) -> str:
+    """GraphQL is all braces: fill UPPERCASE placeholders instead of str.format."""
+    for name, value in values.items():
+        template = template.replace(name.upper(), value)
+    return template
 
 
 def fixed_documents(world: dict[str, Any]) -> list[str]:
@@ -326,19 +331,30 @@ def fixed_documents(world: dict[str, Any]) -> list[str]:
     ]
     b = world["B"]
     for key in ("C", "DRAFT", "PRIV"):
-        slug = b["rows"][key].slug
         docs.append(
-            'query { consultation(agency: "sec-b", slug: "%s") { %s } '
-            'page(agency: "sec-b", path: "/consultations/%s/") { title ... on Consultation '
-            "{ intro } } } %s" % (slug, PAGE_FIELDS, slug, COMMENT_FRAGMENT)
+            _fill(
+                'query { consultation(agency: "sec-b", slug: "SLUG") { PAGE } '
+                'page(agency: "sec-b", path: "/consultations/SLUG/") { title '
+                "... on Consultation { intro } } } FRAGMENT",
+                slug=b["rows"][key].slug,
+                page=PAGE_FIELDS,
+                fragment=COMMENT_FRAGMENT,
+            )
         )
     for global_id in b["ids"].values():
         docs.append(
-            'query { node(id: "%s") { id ... on Proposal { %s comments(first: 10) { edges { node {'
-            " ...C replies(first: 10) { edges { node { ...C } } } } } } } "
-            "... on Comment { ...C replies(first: 10) { edges { node { ...C } } } } "
-            "... on Consultation { %s } "
-            "... on Agency { consultations(first: 10) { edges { node { title intro } } } } } } %s"
-            % (global_id, PROPOSAL_FIELDS, PAGE_FIELDS, COMMENT_FRAGMENT)
+            _fill(
+                'query { node(id: "GID") { id '
+                "... on Proposal { PROPOSAL "
+                "comments(first: 10) { edges { node { ...C REPLIES } } } } "
+                "... on Comment { ...C REPLIES } ... on Consultation { PAGE } "
+                "... on Agency { consultations(first: 10) { edges { node { title intro } } } } } }"
+                " FRAGMENT",
+                proposal=PROPOSAL_FIELDS,
+                replies=REPLIES,
+                page=PAGE_FIELDS,
+                fragment=COMMENT_FRAGMENT,
+                gid=global_id,
+            )
         )
     return docs
