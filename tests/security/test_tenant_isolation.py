@@ -12,12 +12,20 @@ import time
 from typing import Any
 
 import pytest
+import strawberry
 from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import strategies as gql_st
 
-from graph.schema import schema
+from cms.phases import PhaseKind
+from graph.cms.types import PAGE_TYPES
+from graph.schema import Mutation, Query, schema
+from participation.models import Proposal, Support
+from tests.factories import make_consultation
+from tests.participation.conftest import make_comment, make_proposal, phases_with_current
 from tests.security.conftest import (
     EXAMPLES,
     VIEWERS,
@@ -109,3 +117,111 @@ def test_no_private_b_content_reaches_other_viewers(world):
         assert not missing, f"{viewer} never read public B content {sorted(missing)}"
     # The superuser control reads B's private rows (the canaries are findable at all).
     assert seen["superuser"]["private"]
+
+
+# --- the harness catches a leak ----------------------------------------------------------------
+
+
+def leaky_schema(world) -> strawberry.Schema:
+    """The real schema plus one root field that leaks B's hidden proposal title to anyone."""
+    hidden_pk = world["B"]["rows"]["H"].pk
+
+    @strawberry.type
+    class LeakyQuery(Query):
+        @strawberry.field
+        def leak(self) -> str | None:
+            return Proposal.objects.get(pk=hidden_pk).title
+
+    return strawberry.Schema(
+        query=LeakyQuery,
+        mutation=Mutation,
+        types=list(PAGE_TYPES.values()),
+        config=schema.config,
+        extensions=schema.extensions,
+    )
+
+
+def test_harness_catches_a_planted_leak(world):
+    with pytest.raises(AssertionError) as caught:
+        check_isolation(leaky_schema(world), world, ["anonymous"], max(EXAMPLES // 5, 50))
+    assert world["B"]["rows"]["H"].title in str(caught.value)
+
+
+# --- answers scoped to A do not move when B grows ----------------------------------------------
+
+A_SCOPED = [
+    (
+        """query { consultations(agency: "sec-a", first: 10) { totalCount
+          pageInfo { hasNextPage endCursor } edges { cursor node { title
+            proposals(first: 2, orderBy: SUPPORTS) { totalCount pageInfo { hasNextPage endCursor }
+              edges { cursor node { title status supportCount commentCount isHidden
+                comments(first: 5) { totalCount edges { node { body isHidden isDeleted
+                  replies(first: 5) { totalCount edges { node { body } } } } } } } } }
+            comments(first: 5) { totalCount edges { node { body } } } } } } }""",
+        None,
+    ),
+    (
+        """query { consultations(first: 10) { totalCount edges { node { title
+          proposals(first: 10, orderBy: MOST_COMMENTED) { totalCount edges { node { title } } }
+        } } } }""",
+        "sec-a",
+    ),
+    (
+        """query { agency(slug: "sec-a") { consultations(first: 10) { totalCount
+          edges { node { title proposals(first: 1, after: "YXJyYXljb25uZWN0aW9uOjA=") {
+            totalCount edges { node { title } } } } } } } }""",
+        "sec-a",
+    ),
+    (
+        """query { consultation(agency: "sec-a", slug: "sec-a-published") {
+          proposals(first: 3, orderBy: OLDEST, status: SUBMITTED) { totalCount
+            edges { node { title comments { totalCount } } } }
+          comments(first: 3, orderBy: NEWEST) { totalCount edges { node { body } } } } }""",
+        None,
+    ),
+]
+
+
+def grow_b(world) -> None:
+    """More of everything in B: proposals, comments, replies, supports, hidden rows, pages."""
+    b = world["B"]
+    c, author, agency = b["rows"]["C"], b["author"], b["agency"]
+    participant = world["users"]["participant"]
+    hidden = {"is_hidden": True, "hidden_reason": "more", "hidden_at": timezone.now()}
+    for n in range(3):
+        p = make_proposal(c, author, title=f"more-{n}")
+        h = make_proposal(c, author, title=f"more-hidden-{n}", **hidden)
+        k = make_comment(c, author, proposal=p, body=f"more-{n}")
+        make_comment(c, author, proposal=p, parent=k, body=f"more-reply-{n}")
+        make_comment(c, author, proposal=p, body=f"more-hidden-{n}", **hidden)
+        make_comment(c, author, body=f"more-on-consultation-{n}")
+        for target in (p, h):
+            Support.objects.create(agency=agency, proposal=target, user=participant)
+    make_consultation(
+        agency,
+        title="more consultation",
+        slug="sec-b-more",
+        phases=phases_with_current(PhaseKind.PROPOSALS),
+    )
+
+
+def test_a_scoped_answers_identical_after_b_grows(world):
+    viewers = ["anonymous", "participant", "moderator_a", "admin_a"]
+
+    def answers() -> list[str]:
+        out = []
+        for document, scope in A_SCOPED:
+            for viewer in viewers:
+                answer = run(schema, document, world["users"][viewer], scope)
+                assert not answer.errors, (document, answer.errors)
+                out.append(answer.text())
+        return out
+
+    before = answers()
+    assert all("CANARY-A-" in text for text in before)  # the answers have content to lose
+    with transaction.atomic():
+        grow_b(world)
+        after = answers()
+        transaction.set_rollback(True)
+    for old, new in zip(before, after, strict=True):
+        assert old == new
