@@ -225,3 +225,143 @@ def test_a_scoped_answers_identical_after_b_grows(world):
         transaction.set_rollback(True)
     for old, new in zip(before, after, strict=True):
         assert old == new
+
+
+# --- A's staff acting on B's ids: refused, nothing in B changes --------------------------------
+
+
+def b_snapshot(world) -> dict[str, list]:
+    from django.contrib.auth.models import Permission  # noqa: F401  (guardian needs auth loaded)
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+    from wagtail.models import Page
+
+    from accounts.models import ApiToken
+    from participation.models import Comment, OfficialResponse, Report
+    from permissions.models import Membership
+
+    b = world["B"]
+    agency = b["agency"]
+    root = agency.site.root_page
+    b_users = [b["author"].pk, *(u.pk for u in b["staff"].values())]
+
+    def rows(qs) -> list:
+        return sorted(map(repr, qs.values()))
+
+    return {
+        "proposals": rows(Proposal.objects.filter(agency=agency)),
+        "comments": rows(Comment.objects.filter(agency=agency)),
+        "supports": rows(Support.objects.filter(agency=agency)),
+        "responses": rows(OfficialResponse.objects.filter(agency=agency)),
+        "reports": rows(Report.objects.filter(agency=agency)),
+        "memberships": rows(Membership.objects.filter(agency=agency)),
+        "user_perms": rows(UserObjectPermission.objects.all()),
+        "group_perms": rows(GroupObjectPermission.objects.all()),
+        "pages": sorted(
+            map(
+                repr,
+                Page.objects.descendant_of(root, inclusive=True).values_list(
+                    "pk", "title", "live", "has_unpublished_changes"
+                ),
+            )
+        ),
+        "tokens": rows(ApiToken.objects.filter(user_id__in=b_users)),
+    }
+
+
+def cross_tenant_mutations(world) -> list[str]:
+    """Every mutation taking an id or an agency, aimed at B.
+
+    Moderation, responses, editing and roles are refused on every B row. Citizen actions
+    (support, comment, report, submit) are open to anyone on B's *public* rows, as on any
+    agency's, so they are aimed at B's non-public rows only (hidden, draft, private page).
+    """
+    ids, b = world["B"]["ids"], world["B"]
+    proposals = ["P", "P2", "H", "W", "PP", "DP"]
+    comments = ["K", "R", "HK", "HR", "DK", "KH", "CK", "HCK", "PK", "DRK"]
+    private_proposals = ["H", "PP", "DP"]
+    private_comments = ["HK", "HR", "KH", "HCK", "PK", "DRK", "DK"]
+    out = []
+    for key in proposals + comments:
+        out += [
+            f'hideContent(id: "{ids[key]}", reason: "x")',
+            f'unhideContent(id: "{ids[key]}")',
+        ]
+    for key in proposals:
+        out += [
+            f'respondToProposal(id: "{ids[key]}", status: ACCEPTED, text: "x")',
+            f'editProposal(id: "{ids[key]}", title: "x")',
+            f'withdrawProposal(id: "{ids[key]}")',
+        ]
+    for key in comments:
+        out += [
+            f'editComment(id: "{ids[key]}", body: "x")',
+            f'deleteComment(id: "{ids[key]}")',
+        ]
+    for key in private_proposals:
+        out += [
+            f'supportProposal(id: "{ids[key]}")',
+            f'withdrawSupport(id: "{ids[key]}")',
+            f'reportContent(id: "{ids[key]}", reason: "x")',
+            f'addComment(body: "x", proposalId: "{ids[key]}")',
+        ]
+    for key in private_comments:
+        out += [
+            f'reportContent(id: "{ids[key]}", reason: "x")',
+            f'addComment(body: "x", parentId: "{ids[key]}")',
+        ]
+    for key in ("DRAFT", "PRIV"):
+        out += [
+            f'addComment(body: "x", consultationId: "{ids[key]}")',
+            f'submitProposal(consultationId: "{ids[key]}", title: "x", body: "x")',
+        ]
+    participant = world["users"]["participant"].email
+    b_moderator = b["staff"]["moderator"].email
+    for role in ("ADMIN", "EDITOR", "MODERATOR", "RESPONDER", "ANALYST"):
+        out += [
+            f'grantRole(agency: "sec-b", email: "{participant}", role: {role})',
+            f'revokeRole(agency: "sec-b", email: "{b_moderator}", role: {role})',
+        ]
+    for role in ("MODERATOR", "RESPONDER", "ANALYST"):
+        # A's own agency, but one of B's consultations: the scope must follow the consultation.
+        out += [
+            f'grantRole(agency: "sec-a", email: "{participant}", role: {role}, '
+            f'consultationId: "{ids["C"]}")',
+            f'grantRole(agency: "sec-b", email: "{participant}", role: {role}, '
+            f'consultationId: "{ids["C"]}")',
+        ]
+    out.append(f'revokeApiToken(id: "{b["token"].pk}")')
+    return out
+
+
+def refused(answer) -> bool:
+    """Refused: a top-level error or a payload with errors (and no unexpected error)."""
+    assert not unexpected_errors(answer), answer.text()
+    if answer.errors:
+        return True
+    payload = next(iter((answer.data or {}).values()), None) or {}
+    return bool(payload.get("errors")) and not payload.get("ok")
+
+
+@pytest.mark.parametrize("role", ["admin", "editor", "moderator", "responder", "analyst"])
+def test_a_staff_cannot_act_on_b_ids(world, role):
+    user = world["users"][f"{role}_a"]
+    before = b_snapshot(world)
+    accepted = []
+    for field in cross_tenant_mutations(world):
+        cache.clear()  # rate limits must not be what refuses
+        name = field.split("(")[0]
+        selection = (
+            "ok errors { code }"
+            if name in ("grantRole", "revokeRole", "reportContent")
+            else "errors { code }"
+        )
+        answer = run(schema, f"mutation {{ {field} {{ {selection} }} }}", user, "sec-a")
+        codes = [
+            e.get("code")
+            for e in (next(iter((answer.data or {}).values()), None) or {}).get("errors", [])
+        ]
+        assert "RATE_LIMITED" not in codes
+        if not refused(answer):
+            accepted.append(field)
+    assert not accepted, f"{role} of A was allowed on B: {accepted}"
+    assert b_snapshot(world) == before
