@@ -365,3 +365,45 @@ def test_a_staff_cannot_act_on_b_ids(world, role):
             accepted.append(field)
     assert not accepted, f"{role} of A was allowed on B: {accepted}"
     assert b_snapshot(world) == before
+
+
+# --- a moderator of A only, by Bearer token or session, has no role in B -----------------------
+
+
+@pytest.mark.parametrize("auth", ["bearer", "session"])
+def test_a_moderator_token_or_session_never_acts_in_b(world, auth):
+    from tests.conftest import GraphQLClient
+
+    moderator = world["users"]["moderator_a"]
+    client = GraphQLClient()
+    if auth == "bearer":
+        client.headers["Authorization"] = f"Bearer {world['A']['token_secret']}"
+    else:
+        client.login(moderator)
+    b_ids, a_ids = world["B"]["ids"], world["A"]["ids"]
+    participant = world["users"]["participant"].email
+    attempts = [
+        f'hideContent(id: "{b_ids["P"]}", reason: "x") {{ errors {{ code }} }}',
+        f'unhideContent(id: "{b_ids["H"]}") {{ errors {{ code }} }}',
+        f'respondToProposal(id: "{b_ids["P"]}", status: ACCEPTED, text: "x") '
+        f"{{ errors {{ code }} }}",
+        f'grantRole(agency: "sec-b", email: "{participant}", role: MODERATOR) '
+        f"{{ ok errors {{ code }} }}",
+    ]
+    before = b_snapshot(world)
+    for attempt in attempts:
+        cache.clear()
+        result = client.execute(f"mutation {{ {attempt} }}", headers={"X-Agency": "sec-b"})
+        assert result.status == 200, result.body
+        payload = next(iter((result.data or {}).values()), None) or {}
+        assert result.errors or payload.get("errors"), (attempt, result.body)
+        assert not payload.get("ok")
+    assert b_snapshot(world) == before
+    # Control: the same credentials do moderate in A (so the refusals above are about B).
+    with transaction.atomic():
+        cache.clear()
+        result = client.execute(
+            f'mutation {{ hideContent(id: "{a_ids["P"]}", reason: "x") {{ errors {{ code }} }} }}'
+        )
+        assert result.data["hideContent"]["errors"] == [], result.body
+        transaction.set_rollback(True)
