@@ -36,6 +36,10 @@ def create_token(
     name = " ".join(str(name or "").split())
     if len(name) > NAME_MAX:
         raise AccountError(INVALID_INPUT, f"Use at most {NAME_MAX} characters.", "name")
+    if expires_at is not None and timezone.is_naive(expires_at):
+        # A client may send an ISO time without an offset: read it in the default time zone
+        # (comparing it with an aware now() raised TypeError, a 500).
+        expires_at = timezone.make_aware(expires_at)
     if expires_at is not None and expires_at <= timezone.now():
         raise AccountError(INVALID_INPUT, "The expiry must be in the future.", "expiresAt")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
