@@ -19,8 +19,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 from strawberry.relay import to_base64
 
 from cms.phases import PhaseKind
@@ -29,6 +27,7 @@ from permissions.memberships import grant_role
 from permissions.roles import Role
 from tests.conftest import GraphQLClient
 from tests.factories import UserFactory, make_agency, make_consultation
+from tests.graph.participation.conftest import rolled_back
 from tests.participation.conftest import make_comment, make_proposal, phases_with_current
 
 pytestmark = pytest.mark.django_db
@@ -173,17 +172,8 @@ def build_world() -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters live in the cache, which no rollback resets: each case starts anew."""
-    cache.clear()
+    with rolled_back(django_db_blocker):
+        yield build_world()
 
 
 def snapshot() -> list[list[tuple]]:

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.core.cache import cache
-from django.db import transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 from guardian.shortcuts import assign_perm
@@ -33,6 +31,7 @@ from permissions.models import Membership
 from permissions.roles import Role
 from tests.conftest import GraphQLClient
 from tests.factories import UserFactory, make_agency, make_consultation
+from tests.graph.participation.conftest import rolled_back
 from tests.participation.conftest import make_comment, make_proposal, phases_with_current
 
 pytestmark = pytest.mark.django_db
@@ -124,17 +123,8 @@ def build_world() -> World:
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock(), transaction.atomic():
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters live in the cache, which no rollback resets: each case starts anew."""
-    cache.clear()
+    with rolled_back(django_db_blocker):
+        yield build_world()
 
 
 def client_for(world: World, actor: str) -> GraphQLClient:
