@@ -4,7 +4,7 @@ The schema is loaded from schema.graphql (introspection is off outside DEBUG); s
 generates documents per root field and posts them to /graphql/ through Django's WSGI app, as
 anonymous and as a participant signed in with a Bearer token. Nothing may be a server error:
 no 5xx, no "Internal server error", and every error carries a client code in
-`extensions.code`. FUZZ_EXAMPLES (default 100) sets the examples per operation and viewer.
+`extensions.code`. FUZZ_EXAMPLES (default 50) sets the examples per operation and viewer.
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ from accounts.tokens import create_token
 from tests.factories import UserFactory
 from tests.security.conftest import INTERNAL
 
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
+# 100 per operation and viewer took 274 s on 2 cores (README.md): over the CI budget next to
+# the isolation harness, so the CI default is 50; set FUZZ_EXAMPLES=100 for a full run.
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 
 schemathesis.graphql.scalar(
     "DateTime",
