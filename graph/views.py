@@ -48,6 +48,20 @@ class _Refused(HTTPException):
         self.code = code
 
 
+_NUL_MARKERS = (b"\\u0000", b"\x00")
+
+
+def _carries_nul(request: HttpRequest) -> bool:
+    """PostgreSQL cannot store U+0000 in text, so any argument carrying it would end in a
+    database error; refuse it once, here, for every field (JSON `\\u0000`, a raw NUL byte,
+    or `%00` / `\\u0000` in a GET query string)."""
+    if request.method == "GET":
+        raw = request.META.get("QUERY_STRING", "").lower()
+        return "%00" in raw or "\\u0000" in raw or "%5cu0000" in raw
+    body = request.body.lower()
+    return any(marker in body for marker in _NUL_MARKERS)
+
+
 class _MethodNotAllowed(HTTPException):
     def __init__(self, reason: str, allow: str) -> None:
         super().__init__(405, reason)
@@ -78,6 +92,12 @@ class GraphQLView(StrawberryGraphQLView):
                 401, "The API token is unknown, revoked or expired.", "INVALID_TOKEN"
             )
         try:
+            if _carries_nul(request):
+                return error_response(
+                    400,
+                    "NUL characters (U+0000) are not accepted in documents or variables.",
+                    "INVALID_INPUT",
+                )
             if request.method == "POST" and not uses_token and self._uses_session_cookie(request):
                 refused = _csrf_failure(request)
                 if refused is not None:

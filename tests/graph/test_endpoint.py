@@ -443,3 +443,23 @@ def test_malformed_requests_are_400(client, body, content_type):
 def test_bad_variables_over_get_are_400(client):
     response = client.get("/graphql/", {"query": "{ __typename }", "variables": "{oops"})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"query": 'mutation { signIn(email: "a\\u0000b", password: "x") { errors { code } } }'},
+        {"query": "query ($s: String!) { agency(slug: $s) { id } }", "variables": {"s": "a\x00"}},
+    ],
+    ids=["literal", "variable"],
+)
+def test_nul_characters_are_refused_before_the_database(db, client, payload):
+    """PostgreSQL cannot store U+0000; it must be a client error, never a database error."""
+    response = client.post("/graphql/", json.dumps(payload), content_type="application/json")
+    assert response.status_code == 400
+    assert json.loads(response.content)["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+
+
+def test_nul_in_a_get_query_string_is_refused(db, client):
+    response = client.get("/graphql/", {"query": '{ agency(slug: "a\x00") { id } }'})
+    assert response.status_code == 400
