@@ -73,6 +73,15 @@ def anonymous(ip: str, **extra: str) -> GraphQLClient:
     return GraphQLClient(Client(REMOTE_ADDR=ip, **extra))
 
 
+@pytest.fixture(autouse=True)
+def _clock_mid_window(monkeypatch):
+    """Counters are fixed windows: pin the limiter's clock 30 s into a minute (and an hour) so a
+    test's calls never straddle a window boundary. The two-process test runs real servers."""
+    from types import SimpleNamespace
+
+    monkeypatch.setattr("graph.ratelimit.time", SimpleNamespace(time=lambda: 1_800_000_030.0))
+
+
 def test_the_call_after_the_limit_is_refused_with_retry_after(db, limits, sign_in_calls):
     limits(signIn="3/m")
     gql = anonymous("10.0.0.1")
