@@ -62,46 +62,8 @@ BENCH = REPO / "bench"
 LUA = BENCH / "lua" / "graphql.lua"
 SOCKET_DIR = "/var/run/postgresql"
 
-Q1 = """query ConsultationPage($agency: String!, $slug: String!) {
-  consultation(agency: $agency, slug: $slug) {
-    title
-    intro
-    body { __typename ... on RichTextBlock { html } }
-    phases { title startsAt endsAt }
-    proposals(first: 50, orderBy: SUPPORTS) {
-      totalCount
-      edges { node {
-        id title body status supportCount createdAt
-        author { displayName }
-        comments(first: 5, orderBy: OLDEST) {
-          edges { node { id body createdAt author { displayName } } }
-        }
-      } }
-    }
-  }
-}"""
-Q2 = """query ProposalList($agency: String!, $slug: String!) {
-  consultation(agency: $agency, slug: $slug) {
-    proposals(first: 100, orderBy: NEWEST) {
-      totalCount
-      edges { node { id title supportCount commentCount } }
-    }
-  }
-}"""
-IDS = """query Ids($agency: String!, $slug: String!, $after: String) {
-  consultation(agency: $agency, slug: $slug) {
-    proposals(first: 100, after: $after, orderBy: OLDEST) {
-      edges { node { id } }
-      pageInfo { hasNextPage endCursor }
-    }
-  }
-}"""
-SUPPORT = "mutation S($id: ID!) { supportProposal(id: $id) { proposal { supportCount } errors { code } } }"
-COMMENT = (
-    "mutation C($p: ID!, $body: String!) { addComment(proposalId: $p, body: $body) "
-    "{ comment { id } errors { code } } }"
-)
-VARIABLES = {"agency": "a", "slug": "climate-plan"}
+sys.path.insert(0, str(REPO))
+from bench.operations import COMMENT, IDS, Q1, Q2, SUPPORT, VARIABLES  # noqa: E402
 
 _started: list[subprocess.Popen] = []
 
@@ -169,9 +131,20 @@ def find_dataset_script(explicit: str | None) -> Path:
 
 
 def ensure_wrk() -> str:
+    """wrk from Debian's packages, installed on first use (the issue's contract)."""
+    wrk = shutil.which("wrk")
+    if wrk:
+        return wrk
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    print("wrk is missing: installing Debian's wrk package", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", "wrk"]):
+        done = subprocess.run([*sudo, *command], env=env, check=False)
+        if done.returncode != 0:
+            raise SystemExit(f"could not install wrk ({' '.join(command)} failed)")
     wrk = shutil.which("wrk")
     if not wrk:
-        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+        raise SystemExit("apt-get reported success but wrk is not on PATH")
     return wrk
 
 
@@ -326,11 +299,32 @@ class RssSampler:
 # --- measuring -------------------------------------------------------------------------------
 
 
+class WriteFeed:
+    """The write mix as a sequence every wrk run continues rather than restarts: replaying a
+    run's supports would only measure ALREADY_SUPPORTED refusals."""
+
+    def __init__(self, items: list[tuple], workdir: Path) -> None:
+        self.items, self.workdir, self.offset, self.runs = items, workdir, 0, 0
+
+    def next_file(self) -> Path:
+        rest = self.items[self.offset :]
+        if not rest:
+            raise SystemExit("the write mix ran out of prepared writes; raise its size")
+        self.runs += 1
+        path = self.workdir / f"writes-{self.runs}.tsv"
+        path.write_text("".join(f"{t}\t{json.dumps(b)}\n" for t, b in rest))
+        return path
+
+    def consumed(self, count: int) -> None:
+        self.offset += count
+
+
 class Driver:
     def __init__(self, args: argparse.Namespace, wrk: str, workdir: Path) -> None:
         self.args, self.wrk, self.workdir = args, wrk, workdir
 
-    def wrk_run(self, server: Server, mode: str, path: Path, seconds: float, limit: int = 0):
+    def wrk_run(self, server: Server, mode: str, source, seconds: float, limit: int = 0):
+        path = source.next_file() if isinstance(source, WriteFeed) else source
         cmd = [self.wrk, "-t1", f"-c{self.args.connections}", f"-d{max(1, round(seconds))}s"]
         cmd += ["--timeout", "10s", "--latency", "-s", str(LUA), server.url + "/graphql/", "--"]
         cmd += [mode, str(path), str(limit)]
@@ -338,6 +332,9 @@ class Driver:
         line = next(x for x in out.splitlines() if x.startswith("BENCHJSON "))
         data = json.loads(line.removeprefix("BENCHJSON "))
         data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
+        if isinstance(source, WriteFeed):
+            # wrk may have sent a request per connection that it never counted.
+            source.consumed(data["requests"] + self.args.connections)
         data["errors"] = (
             data["non2xx"]
             + data["graphql_errors"]
@@ -544,8 +541,7 @@ def main() -> None:
         pks = proposal_pks(server)
         count = 40000
         items = write_items(args, tokens, pks, count + 4)
-        write_file = workdir / "writes.tsv"
-        write_file.write_text("".join(f"{t}\t{json.dumps(b)}\n" for t, b in items[:count]))
+        write_feed = WriteFeed(items[:count], workdir)
         specs = {
             "Q1": {"body": json.loads(bodies["Q1"].read_text())},
             "Q2": {"body": json.loads(bodies["Q2"].read_text())},
@@ -562,7 +558,7 @@ def main() -> None:
             {
                 "Q1": ("read", bodies["Q1"]),
                 "Q2": ("read", bodies["Q2"]),
-                "writes": ("write", write_file),
+                "writes": ("write", write_feed),
             },
         )
         results["counts_after_writes"] = check_counts(args)

@@ -13,39 +13,11 @@ from graphql import parse
 from graphql.utilities import TypeInfo
 from graphql.validation import ValidationContext
 
+from bench.operations import Q1, Q2
 from graph.cost import operation_cost
 from graph.schema import schema
 from permissions.models import Agency
 from tests.factories import make_consultation
-
-# The benchmark's two operations, copied from API.md: they must fit every limit.
-Q1 = """query ConsultationPage($agency: String!, $slug: String!) {
-  consultation(agency: $agency, slug: $slug) {
-    title
-    intro
-    body { __typename ... on RichTextBlock { html } }
-    phases { title startsAt endsAt }
-    proposals(first: 50, orderBy: SUPPORTS) {
-      totalCount
-      edges { node {
-        id title body status supportCount createdAt
-        author { displayName }
-        comments(first: 5, orderBy: OLDEST) {
-          edges { node { id body createdAt author { displayName } } }
-        }
-      } }
-    }
-  }
-}"""
-
-Q2 = """query ProposalList($agency: String!, $slug: String!) {
-  consultation(agency: $agency, slug: $slug) {
-    proposals(first: 100, orderBy: NEWEST) {
-      totalCount
-      edges { node { id title supportCount commentCount } }
-    }
-  }
-}"""
 
 # What a consultation page's frontend needs beyond Q1: the full body, the current phase, the
 # viewer's abilities, and replies under each comment.

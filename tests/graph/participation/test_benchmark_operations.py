@@ -9,42 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from bench.operations import Q1, Q2
 from participation.models import Comment, Proposal, Support
 from tests.factories import UserFactory, make_consultation
 
 pytestmark = pytest.mark.django_db
-
-Q1 = """
-query ConsultationPage($agency: String!, $slug: String!) {
-  consultation(agency: $agency, slug: $slug) {
-    title
-    intro
-    body { __typename ... on RichTextBlock { html } }
-    phases { title startsAt endsAt }
-    proposals(first: 50, orderBy: SUPPORTS) {
-      totalCount
-      edges { node {
-        id title body status supportCount createdAt
-        author { displayName }
-        comments(first: 5, orderBy: OLDEST) {
-          edges { node { id body createdAt author { displayName } } }
-        }
-      } }
-    }
-  }
-}
-"""
-
-Q2 = """
-query ProposalList($agency: String!, $slug: String!) {
-  consultation(agency: $agency, slug: $slug) {
-    proposals(first: 100, orderBy: NEWEST) {
-      totalCount
-      edges { node { id title supportCount commentCount } }
-    }
-  }
-}
-"""
 
 BASE = timezone.now() - timedelta(days=3)
 

@@ -1,0 +1,43 @@
+"""The benchmark's operations (../shared/BENCHMARK.md, API.md): one copy for the benchmark
+driver, the in-process profiler and the tests that pin their answers and SQL counts."""
+
+Q1 = """query ConsultationPage($agency: String!, $slug: String!) {
+  consultation(agency: $agency, slug: $slug) {
+    title
+    intro
+    body { __typename ... on RichTextBlock { html } }
+    phases { title startsAt endsAt }
+    proposals(first: 50, orderBy: SUPPORTS) {
+      totalCount
+      edges { node {
+        id title body status supportCount createdAt
+        author { displayName }
+        comments(first: 5, orderBy: OLDEST) {
+          edges { node { id body createdAt author { displayName } } }
+        }
+      } }
+    }
+  }
+}"""
+Q2 = """query ProposalList($agency: String!, $slug: String!) {
+  consultation(agency: $agency, slug: $slug) {
+    proposals(first: 100, orderBy: NEWEST) {
+      totalCount
+      edges { node { id title supportCount commentCount } }
+    }
+  }
+}"""
+IDS = """query Ids($agency: String!, $slug: String!, $after: String) {
+  consultation(agency: $agency, slug: $slug) {
+    proposals(first: 100, after: $after, orderBy: OLDEST) {
+      edges { node { id } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+}"""
+SUPPORT = "mutation S($id: ID!) { supportProposal(id: $id) { proposal { supportCount } errors { code } } }"
+COMMENT = (
+    "mutation C($p: ID!, $body: String!) { addComment(proposalId: $p, body: $body) "
+    "{ comment { id } errors { code } } }"
+)
+VARIABLES = {"agency": "a", "slug": "climate-plan"}
