@@ -11,6 +11,8 @@ from graph.accounts.mutations import AccountMutation, AccountQuery
 from graph.answer_cache import AnswerCacheExtension
 from graph.cms.queries import CmsQuery
 from graph.cms.types import PAGE_TYPES
+from graph.document_cache import DocumentCache
+from graph.execution import FastExecutionContext
 from graph.node import NodeQuery
 from graph.participation.mutations import ParticipationMutation
 from graph.security import security_extensions
@@ -34,5 +36,12 @@ schema = strawberry.Schema(
     config=StrawberryConfig(
         auto_camel_case=True, relay_max_results=settings.GRAPHQL["MAX_PAGE_SIZE"]
     ),
-    extensions=[*security_extensions(), DjangoOptimizerExtension, AnswerCacheExtension],
+    extensions=[
+        DocumentCache,  # first: a cached clean validation skips the limit rules' work too
+        *security_extensions(),
+        DjangoOptimizerExtension,
+        AnswerCacheExtension,
+    ],
+    # Trivial fields (a row's column, a resolver of the row alone) skip the per-field stack.
+    execution_context_class=FastExecutionContext,
 )

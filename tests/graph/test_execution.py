@@ -1,0 +1,289 @@
+"""The fast executor (graph/execution.py) answers exactly as graphql-core's own path does.
+
+Every document runs twice through the endpoint, once with trivial fields read directly and once
+with the fast path switched off, for several viewers, and the two JSON answers must be equal
+byte for byte: values, nulls, errors and key order. A spy proves the fast path was taken.
+"""
+
+from __future__ import annotations
+
+import json
+from base64 import b64encode
+
+import pytest
+import strawberry
+from graphql import GraphQLObjectType
+from strawberry.extensions import SchemaExtension
+
+from bench.operations import Q1, Q2
+from graph import execution
+from graph.execution import FastExecutionContext, plan_field
+from graph.schema import schema
+from participation import services
+from participation.models import ProposalStatus
+from permissions.roles import Role
+from tests.factories import UserFactory
+from tests.graph.test_security_limits import RICH_PAGE
+from tests.participation.conftest import (  # noqa: F401  (the consultation_in fixture)
+    consultation_in,
+    make_comment,
+    make_proposal,
+)
+
+pytestmark = pytest.mark.django_db
+
+SHAPES = """query Shapes($agency: String!, $slug: String!, $withBody: Boolean!) {
+  consultation(agency: $agency, slug: $slug) {
+    __typename
+    ...Head
+    renamed: title
+    proposals(first: 10, orderBy: NEWEST) {
+      edges { cursor node {
+        __typename pk: id
+        title @include(if: $withBody)
+        body @skip(if: $withBody)
+        ... on Proposal { status commentCount isHidden updatedAt }
+        ...Who
+        viewerHasSupported
+        moderation { isHidden reason hiddenAt }
+        officialResponse { text newStatus previousStatus agencyName createdAt }
+        consultation { slug }
+        comments(first: 10, orderBy: NEWEST) {
+          pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          edges { node {
+            id body alignment isDeleted isHidden depth editedAt
+            author { displayName } again: author { displayName }
+            parent { id }
+            proposal { title }
+            moderation { isHidden reason }
+            replies(first: 5) { totalCount edges { node { id body depth parent { id } } } }
+          } }
+        }
+      } }
+    }
+  }
+}
+fragment Head on Consultation { id slug urlPath seoTitle searchDescription agency { slug name } }
+fragment Who on Proposal { author { __typename displayName } }"""
+
+
+def gid(kind: str, pk: int) -> str:
+    return b64encode(f"{kind}:{pk}".encode()).decode()
+
+
+@pytest.fixture
+def world(agency_a, agency_b, consultation_in, make_member):  # noqa: F811
+    """Rows in every state the fast path could meet: hidden, deleted, replies, responses."""
+    from cms.phases import PhaseKind
+
+    page = consultation_in(PhaseKind.PROPOSALS, slug="climate-plan", title="แผนรับมือโลกร้อน")
+    other = consultation_in(PhaseKind.PROPOSALS, agency=agency_b, slug="climate-plan")
+    citizens = [UserFactory(display_name=f"พลเมือง #{i}") for i in range(4)]
+    nameless = UserFactory(display_name="")
+    moderator = make_member(agency_a, Role.MODERATOR)
+    responder = make_member(agency_a, Role.RESPONDER)
+    proposals = [
+        make_proposal(page, citizens[i % 4], title=f"ข้อเสนอ {i}", support_count=i % 3)
+        for i in range(6)
+    ]
+    make_proposal(page, nameless, title="ไม่มีชื่อ")
+    make_proposal(page, citizens[0], title="ซ่อน", is_hidden=True, hidden_reason="spam")
+    make_proposal(other, citizens[1], title="B's proposal")
+    services.respond_to_proposal(
+        responder, proposals[0], status=ProposalStatus.ACCEPTED, text="รับไว้พิจารณา"
+    )
+    for index, proposal in enumerate(proposals[:3]):
+        top = make_comment(page, citizens[index], proposal, body=f"ความเห็น {index}")
+        make_comment(page, citizens[3], proposal, parent=top, body="ตอบกลับ")
+        make_comment(page, citizens[2], proposal, body="ลบแล้ว", is_deleted=True)
+        make_comment(page, citizens[1], proposal, body="ซ่อนแล้ว", is_hidden=True)
+    return {"citizen": citizens[0], "moderator": moderator, "proposals": proposals}
+
+
+def answer(gql, query: str, variables: dict, *, fast: bool, monkeypatch) -> bytes:
+    monkeypatch.setattr(FastExecutionContext, "enabled", fast)
+    payload = json.dumps({"query": query, "variables": variables})
+    response = gql.client.post("/graphql/", payload, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return response.content
+
+
+DOCUMENTS = {
+    "Q1": (Q1, {}),
+    "Q2": (Q2, {}),
+    "rich-page": (RICH_PAGE, {}),
+    "shapes": (SHAPES, {"withBody": True}),
+    "shapes-skip": (SHAPES, {"withBody": False}),
+}
+
+
+@pytest.mark.parametrize("viewer", ["anonymous", "citizen", "moderator"])
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_answers_are_identical_with_and_without_the_fast_path(
+    gql, world, monkeypatch, viewer, name
+):
+    if viewer != "anonymous":
+        gql.login(world[viewer])
+    document, extra = DOCUMENTS[name]
+    variables = {"agency": "agency-a", "slug": "climate-plan", **extra}
+    reads = []
+    original = FastExecutionContext._read
+    monkeypatch.setattr(
+        FastExecutionContext, "_read", lambda self, *a: reads.append(1) or original(self, *a)
+    )
+    slow = answer(gql, document, variables, fast=False, monkeypatch=monkeypatch)
+    assert not reads
+    fast = answer(gql, document, variables, fast=True, monkeypatch=monkeypatch)
+    assert reads, "the fast path was never taken"
+    assert fast == slow
+    assert b'"errors"' not in fast
+
+
+def test_node_and_viewer_answers_are_identical(gql, world, monkeypatch):
+    gql.login(world["moderator"])
+    nodes = " ".join(
+        f'n{i}: node(id: "{gid("Proposal", p.pk)}") '
+        "{ id ... on Proposal { title author { displayName } } }"
+        for i, p in enumerate(world["proposals"])
+    )
+    document = (
+        f"{{ {nodes} viewer {{ displayName email isSuperuser roles {{ agencySlug role }} }} "
+        "agencies(first: 5) { edges { node { id slug nameTh nameEn } } } }"
+    )
+    slow = answer(gql, document, {}, fast=False, monkeypatch=monkeypatch)
+    fast = answer(gql, document, {}, fast=True, monkeypatch=monkeypatch)
+    assert fast == slow
+    assert json.loads(fast)["data"]["n0"]["title"] == "ข้อเสนอ 0"
+
+
+def field_plan(type_name: str, field_name: str):
+    graphql_type = schema._schema.type_map[type_name]
+    assert isinstance(graphql_type, GraphQLObjectType)
+    return plan_field(graphql_type, graphql_type.fields[field_name])
+
+
+@pytest.mark.parametrize(
+    "type_name, field_name",
+    [
+        ("Proposal", "id"),
+        ("Proposal", "title"),
+        ("Proposal", "status"),
+        ("Proposal", "createdAt"),
+        ("Proposal", "author"),
+        ("Comment", "body"),
+        ("Comment", "author"),
+        ("Participant", "displayName"),
+        ("ProposalEdge", "node"),
+    ],
+)
+def test_trivial_fields_have_a_plan(type_name, field_name):
+    assert field_plan(type_name, field_name) is not None
+
+
+@pytest.mark.parametrize(
+    "type_name, field_name, why",
+    [
+        ("Proposal", "comments", "takes arguments (pagination, visibility)"),
+        ("Proposal", "viewerCan", "reads the viewer"),
+        ("Proposal", "moderation", "reads the viewer (permission check)"),
+        ("Proposal", "consultation", "reads the request context"),
+        ("Proposal", "officialResponses", "a list"),
+        ("Comment", "parent", "a relation: its type's get_queryset applies"),
+        ("Comment", "replies", "takes arguments"),
+        ("Consultation", "body", "reads the request context"),
+        ("Consultation", "status", "reads the request clock"),
+        ("Query", "consultation", "a root field with arguments"),
+    ],
+)
+def test_fields_that_depend_on_more_than_the_row_have_no_plan(type_name, field_name, why):
+    assert field_plan(type_name, field_name) is None, why
+
+
+# --- a small schema of its own: errors and null propagation on both paths ------------------
+
+
+@strawberry.type
+class Item:
+    name: str | None
+    label: str
+
+    @strawberry.field
+    def shout(self) -> str:
+        if self.label == "boom":
+            raise ValueError("resolver failed")
+        return self.label.upper()
+
+    @strawberry.field
+    def child(self) -> Item | None:
+        return Item(name=None, label="boom") if self.label == "parent" else None
+
+
+@strawberry.type
+class ItemQuery:
+    @strawberry.field
+    def items(self) -> list[Item] | None:
+        return [
+            Item(name="a", label="ok"),
+            Item(name=None, label=None),
+            Item(name="c", label="boom"),
+        ]
+
+    @strawberry.field
+    def parent(self) -> Item:
+        return Item(name="p", label="parent")
+
+
+ITEMS = "{ items { name label shout } parent { __typename name child { label shout name } } }"
+
+
+def run_small(fast: bool, monkeypatch, extensions=()) -> dict:
+    monkeypatch.setattr(FastExecutionContext, "enabled", fast)
+    small = strawberry.Schema(
+        query=ItemQuery, execution_context_class=FastExecutionContext, extensions=list(extensions)
+    )
+    result = small.execute_sync(ITEMS)
+    return {
+        "data": result.data,
+        "errors": sorted((e.message, tuple(e.path or ())) for e in result.errors or []),
+    }
+
+
+def test_errors_and_null_propagation_match_graphql_core(monkeypatch):
+    slow = run_small(False, monkeypatch)
+    fast = run_small(True, monkeypatch)
+    assert fast == slow
+    messages = [message for message, _ in fast["errors"]]
+    assert "resolver failed" in messages  # a raising resolver: same message and path
+    assert any("Cannot return null for non-nullable field Item.label" in m for m in messages)
+    assert fast["data"]["items"] is None  # a null in a non-null item nulls the nullable list
+    assert fast["data"]["parent"]["child"] is None  # the error nulls the nullable parent
+
+
+class ResolveHook(SchemaExtension):
+    def resolve(self, _next, root, info, *args, **kwargs):
+        return _next(root, info, *args, **kwargs)
+
+
+def test_any_other_resolve_hook_switches_the_fast_path_off(monkeypatch):
+    reads = []
+    original = FastExecutionContext._read
+    monkeypatch.setattr(
+        FastExecutionContext, "_read", lambda self, *a: reads.append(1) or original(self, *a)
+    )
+    run_small(True, monkeypatch, extensions=[ResolveHook])
+    assert not reads
+    run_small(True, monkeypatch)
+    assert reads
+
+
+def test_plans_are_computed_once_per_type_and_field(gql, world, monkeypatch):
+    calls = []
+    original = execution.plan_field
+    monkeypatch.setattr(execution, "plan_field", lambda *a: calls.append(a) or original(*a))
+    execution._PLANS.clear()
+    variables = {"agency": "agency-a", "slug": "climate-plan"}
+    answer(gql, Q1, variables, fast=True, monkeypatch=monkeypatch)
+    first = len(calls)
+    assert first > 0
+    answer(gql, Q1, variables, fast=True, monkeypatch=monkeypatch)
+    assert len(calls) == first
