@@ -36,7 +36,11 @@ class OrderedConnectionField(StrawberryDjangoField):
 
     @property
     def arguments(self) -> list[StrawberryArgument]:
+        # Read on every resolution of the field: build the list once per base list.
         existing = super().arguments
+        cached = self.__dict__.get("_ordered_arguments")
+        if cached is not None and cached[0] is existing:
+            return cached[1]
         names = {argument.python_name for argument in existing}
         added = [
             StrawberryArgument(
@@ -47,10 +51,13 @@ class OrderedConnectionField(StrawberryDjangoField):
             ),
             *self.extra_arguments,
         ]
-        return [*existing, *(a for a in added if a.python_name not in names)]
+        arguments = [*existing, *(a for a in added if a.python_name not in names)]
+        self.__dict__["_ordered_arguments"] = (existing, arguments)
+        return arguments
 
     @arguments.setter
     def arguments(self, value: list[StrawberryArgument]) -> None:
+        self.__dict__.pop("_ordered_arguments", None)
         StrawberryDjangoField.arguments.fset(self, value)
 
     def get_queryset(self, queryset: QuerySet, info: Info, **kwargs: Any) -> QuerySet:
