@@ -239,16 +239,17 @@ def add_comment(
     return comment
 
 
-_UNCHANGED = object()
+# "Leave this field as it is" for optional edits (None is a value: "no alignment").
+UNCHANGED = object()
 
 
 @transaction.atomic
-def edit_comment(user, comment: Comment, *, body: str, alignment=_UNCHANGED) -> Comment:
+def edit_comment(user, comment: Comment, *, body: str, alignment=UNCHANGED) -> Comment:
     comment = _lock(comment)
     abilities.can_edit_comment(user, comment).require()
     comment.body = clean_text(body, "body", COMMENT_MIN, COMMENT_MAX)
     fields = ["body", "edited_at"]
-    if alignment is not _UNCHANGED:
+    if alignment is not UNCHANGED:
         comment.alignment = _clean_alignment(alignment)
         fields.append("alignment")
     comment.edited_at = timezone.now()

@@ -25,7 +25,7 @@ from graph.participation.types import (
 from participation import services
 from participation.models import Comment, Proposal
 from participation.refusals import Code, Refused
-from participation.services import _UNCHANGED
+from participation.services import UNCHANGED
 from participation.visibility import get_visible_comment, get_visible_proposal
 
 
@@ -217,7 +217,7 @@ class ParticipationMutation:
         body: str,
         alignment: Alignment | None = strawberry.UNSET,
     ) -> CommentPayload:
-        kept = _UNCHANGED if alignment is strawberry.UNSET else alignment_value(alignment)
+        kept = UNCHANGED if alignment is strawberry.UNSET else alignment_value(alignment)
         return comment_payload(
             info,
             lambda: services.edit_comment(

@@ -16,19 +16,18 @@ from graphql import GraphQLObjectType
 from strawberry.extensions import SchemaExtension
 
 from bench.operations import Q1, Q2
+from cms.phases import PhaseKind
 from graph import execution
 from graph.execution import FastExecutionContext, plan_field
 from graph.schema import schema
 from participation import services
 from participation.models import ProposalStatus
+from permissions.memberships import grant_role
 from permissions.roles import Role
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_agency, make_consultation
+from tests.graph.participation.conftest import rolled_back
 from tests.graph.test_security_limits import RICH_PAGE
-from tests.participation.conftest import (  # noqa: F401  (the consultation_in fixture)
-    consultation_in,
-    make_comment,
-    make_proposal,
-)
+from tests.participation.conftest import make_comment, make_proposal, phases_with_current
 
 pytestmark = pytest.mark.django_db
 
@@ -71,17 +70,18 @@ def gid(kind: str, pk: int) -> str:
     return b64encode(f"{kind}:{pk}".encode()).decode()
 
 
-@pytest.fixture
-def world(agency_a, agency_b, consultation_in, make_member):  # noqa: F811
+def build_world() -> dict:
     """Rows in every state the fast path could meet: hidden, deleted, replies, responses."""
-    from cms.phases import PhaseKind
-
-    page = consultation_in(PhaseKind.PROPOSALS, slug="climate-plan", title="แผนรับมือโลกร้อน")
-    other = consultation_in(PhaseKind.PROPOSALS, agency=agency_b, slug="climate-plan")
+    agency_a = make_agency("agency-a", name_th="กรมทรัพยากรน้ำ", name_en="Water")
+    agency_b = make_agency("agency-b", name_th="กรมควบคุมมลพิษ", name_en="Pollution")
+    phases = phases_with_current(PhaseKind.PROPOSALS)
+    page = make_consultation(agency_a, "แผนรับมือโลกร้อน", "climate-plan", phases=phases)
+    other = make_consultation(agency_b, "B", "climate-plan", phases=phases)
     citizens = [UserFactory(display_name=f"พลเมือง #{i}") for i in range(4)]
     nameless = UserFactory(display_name="")
-    moderator = make_member(agency_a, Role.MODERATOR)
-    responder = make_member(agency_a, Role.RESPONDER)
+    moderator, responder = UserFactory(), UserFactory()
+    grant_role(agency_a, moderator, Role.MODERATOR)
+    grant_role(agency_a, responder, Role.RESPONDER)
     proposals = [
         make_proposal(page, citizens[i % 4], title=f"ข้อเสนอ {i}", support_count=i % 3)
         for i in range(6)
@@ -98,6 +98,12 @@ def world(agency_a, agency_b, consultation_in, make_member):  # noqa: F811
         make_comment(page, citizens[2], proposal, body="ลบแล้ว", is_deleted=True)
         make_comment(page, citizens[1], proposal, body="ซ่อนแล้ว", is_hidden=True)
     return {"citizen": citizens[0], "moderator": moderator, "proposals": proposals}
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker):
+    with rolled_back(django_db_blocker):
+        yield build_world()
 
 
 def answer(gql, query: str, variables: dict, *, fast: bool, monkeypatch) -> bytes:

@@ -16,7 +16,6 @@ from graphql.validation import ValidationContext
 from bench.operations import Q1, Q2
 from graph.cost import operation_cost
 from graph.schema import schema
-from permissions.models import Agency
 from tests.factories import make_consultation
 
 # What a consultation page's frontend needs beyond Q1: the full body, the current phase, the
@@ -60,22 +59,6 @@ COST_BOMB = """{ consultation(agency: "agency-a", slug: "x") {
     } } }
   } } }
 } }"""
-
-
-@pytest.fixture
-def agency_reads(monkeypatch) -> list[str]:
-    """Records every queryset built from Agency's manager: a resolver touching agencies."""
-    calls: list[str] = []
-    manager_cls = type(Agency._default_manager)
-    original = manager_cls.get_queryset
-
-    def spy(self):
-        if self.model is Agency:
-            calls.append("get_queryset")
-        return original(self)
-
-    monkeypatch.setattr(manager_cls, "get_queryset", spy)
-    return calls
 
 
 def _cost(document: str, variables: dict | None = None) -> int:
@@ -263,10 +246,3 @@ def test_page_size_over_the_maximum_is_a_clear_invalid_input(gql, agency_a, prod
     assert result.codes == ["INVALID_INPUT"]
     assert "100" in result.errors[0]["message"]
     assert "Internal server error" not in result.errors[0]["message"]
-
-
-@pytest.fixture
-def production(settings):
-    settings.DEBUG = False
-    settings.GRAPHQL = {**settings.GRAPHQL, "MASK_ERRORS": True, "INTROSPECTION": False}
-    return settings
