@@ -18,6 +18,7 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
 
+from graph.connections import count_by_subquery
 from graph.context import Info
 
 
@@ -33,6 +34,10 @@ class OrderedConnectionField(StrawberryDjangoField):
     orderings: dict[Enum, tuple[str, ...]]
     extra_arguments: tuple[StrawberryArgument, ...] = ()
     extra_filter: Callable[[QuerySet, Info, dict[str, Any]], QuerySet] | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        count_by_subquery(self)  # totalCount without a window over every row (connections.py)
 
     @property
     def arguments(self) -> list[StrawberryArgument]:

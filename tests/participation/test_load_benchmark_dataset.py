@@ -128,3 +128,18 @@ def test_rejects_a_file_that_is_not_a_dataset(tmp_path):
         load(path)
     with pytest.raises(CommandError, match="Cannot read"):
         load(tmp_path / "missing.json")
+
+
+def test_statistics_are_refreshed_after_loading_on_postgresql():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's; SQLite plans without statistics")
+    output = load(FIXTURE)
+    assert "analyzed (planner statistics refreshed)" in output
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "select reltuples from pg_class where relname = 'participation_proposal'"
+        )
+        (estimated,) = cursor.fetchone()
+    assert estimated == Proposal.objects.count()

@@ -6,6 +6,7 @@ import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from participation import dataset_loader
 
@@ -57,4 +58,10 @@ class Command(BaseCommand):
                 json.dump(summary.tokens, handle)
         for line in dataset_loader.summary_lines(summary):
             self.stdout.write(line)
+        if connection.vendor == "postgresql":
+            # A bulk load leaves the planner's statistics describing the empty tables until
+            # autovacuum gets round to them; measured at once, every plan would be a guess.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            self.stdout.write("analyzed (planner statistics refreshed)")
         self.stdout.write(self.style.SUCCESS(f"loaded in {time.monotonic() - started:.1f}s"))
