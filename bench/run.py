@@ -29,7 +29,10 @@ What it does, all on loopback:
     comment_count the visible, undeleted comments;
  7. repeats Q1 and Q2 with the anonymous answer cache on (CACHE_URL=redis://127.0.0.1:6379/N,
     GRAPHQL_ANSWER_CACHE_SECONDS=30) — the "cached" line;
- 8. the scaling run: Q1 and Q2 at each --sizes proposals per agency (dataset.py --proposals N);
+ 8. the scaling run: each --sizes proposals per agency (dataset.py --proposals N) loaded into a
+    fresh database of its own ({db}_{N}), each served by its own gunicorn, Q1 and Q2 measured in
+    rounds that alternate across the sizes, so that a machine drifting slower during the run
+    does not favour the size measured first;
  9. writes bench/results/latest.json and bench/results/latest.md, with the load average.
 Everything it started (gunicorn) is stopped in `finally`/atexit; the database is dropped at
 the end unless --keep.
@@ -173,6 +176,16 @@ def server_database_url(args: argparse.Namespace) -> tuple[str, str]:
     return f"postgres://{args.pg_user}@{args.pg_host}:5432/{args.db}", "tcp loopback"
 
 
+def admin_database_url(args: argparse.Namespace) -> str:
+    """For migrate, the loader and SQL counting: TCP on loopback."""
+    return f"postgres://{args.pg_user}@{args.pg_host}:5432/{args.db}"
+
+
+def sized_args(args: argparse.Namespace, size: int) -> argparse.Namespace:
+    """The arguments with the database of one scaling size."""
+    return argparse.Namespace(**{**vars(args), "db": f"{args.db}_{size}"})
+
+
 def base_env(args: argparse.Namespace, database_url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GRAPHQL_", "DJANGO_"))}
     env.update(
@@ -270,15 +283,15 @@ def _stop_everything() -> None:
 
 
 class RssSampler:
-    """Peak resident memory of the server's workers, sampled from /proc every 100 ms."""
+    """Peak resident memory of the servers' workers, sampled from /proc every 100 ms."""
 
-    def __init__(self, server: Server) -> None:
-        self.server, self.peak_kb, self._stop = server, 0, threading.Event()
+    def __init__(self, servers: list[Server]) -> None:
+        self.servers, self.peak_kb, self._stop = servers, 0, threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            for pid in self.server.workers():
+            for pid in [pid for server in self.servers for pid in server.workers()]:
                 try:
                     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                         if line.startswith("VmRSS:"):
@@ -345,19 +358,25 @@ class Driver:
         )
         return data
 
-    def measure(self, server: Server, ops: dict[str, tuple[str, Path]]) -> dict[str, dict]:
-        """Warm each op up, then args.rounds alternating rounds; medians per op."""
+    def measure(self, server: Server | None, ops: dict[str, tuple]) -> dict[str, dict]:
+        """Warm each op up, then args.rounds alternating rounds; medians per op.
+
+        ops: name -> (mode, body path or WriteFeed[, server]); without a server of its own an
+        op runs against `server`. Alternating rounds across every op (and server) means a
+        machine that drifts slower during the run biases no op against another."""
         args = self.args
-        rounds: dict[str, list[dict]] = {name: [] for name in ops}
-        for mode, path in ops.values():
-            self.wrk_run(server, mode, path, args.warmup)
-        with RssSampler(server) as rss:
+        plan = {name: (*op, server)[:3] for name, op in ops.items()}
+        rounds: dict[str, list[dict]] = {name: [] for name in plan}
+        for mode, path, target in plan.values():
+            self.wrk_run(target, mode, path, args.warmup)
+        servers = list({id(t): t for _, _, t in plan.values()}.values())
+        with RssSampler(servers) as rss:
             for r in range(args.rounds):
-                for name, (mode, path) in ops.items():
+                for name, (mode, path, target) in plan.items():
                     if args.requests:
-                        result = self.wrk_run(server, mode, path, 120, args.requests)
+                        result = self.wrk_run(target, mode, path, 120, args.requests)
                     else:
-                        result = self.wrk_run(server, mode, path, args.duration)
+                        result = self.wrk_run(target, mode, path, args.duration)
                     rounds[name].append(result)
                     log(
                         f"  round {r + 1} {name}: {result['rps']:.1f} req/s, "
@@ -510,7 +529,7 @@ def main() -> None:
     tree, commit = prepare_tree(args, workdir)
     database_url, transport = server_database_url(args)
     env = base_env(args, database_url)
-    admin_env = {**env, "DATABASE_URL": f"postgres://{args.pg_user}@{args.pg_host}:5432/{args.db}"}
+    admin_env = {**env, "DATABASE_URL": admin_database_url(args)}
     driver = Driver(args, wrk, workdir)
     load_before = loadavg()
     results: dict = {
@@ -582,44 +601,51 @@ def main() -> None:
             server.stop()
             server = None
 
-        # 3. scaling: Q1 and Q2 at every size (the first size's figures are reused)
-        results["scaling"] = {
-            str(size0): {
-                "Q1": results["uncached"]["Q1"],
-                "Q2": results["uncached"]["Q2"],
-                "sql": {k: results["sql_per_request"][k] for k in ("Q1", "Q2")},
-            }
-        }
-        for size in args.sizes[1:]:
-            log(f"scaling: {size} proposals per agency")
-            load_dataset(args, tree, admin_env, script, size, workdir, fresh=False)
-            server = Server(tree, env, args.workers, workdir)
-            sql = sql_counts(tree, admin_env, workdir, {k: specs[k] for k in ("Q1", "Q2")})
-            measured = driver.measure(
-                server, {"Q1": ("read", bodies["Q1"]), "Q2": ("read", bodies["Q2"])}
+        # 3. scaling: every size in a fresh database of its own, served side by side and
+        # measured in alternating rounds (a machine drifting slower biases no size).
+        log("scaling: " + ", ".join(str(size) for size in args.sizes) + " proposals per agency")
+        scaling_ops: dict[str, tuple] = {}
+        sql_by_size = {}
+        for size in args.sizes:
+            sized = sized_args(args, size)
+            sized_url, _ = server_database_url(sized)
+            sized_admin = {**admin_env, "DATABASE_URL": admin_database_url(sized)}
+            load_dataset(sized, tree, sized_admin, script, size, workdir, fresh=True)
+            sized_server = Server(tree, {**env, "DATABASE_URL": sized_url}, args.workers, workdir)
+            sql_by_size[size] = sql_counts(
+                tree, sized_admin, workdir, {k: specs[k] for k in ("Q1", "Q2")}
             )
-            results["scaling"][str(size)] = {**measured, "sql": sql}
-            server.stop()
-            server = None
+            for name in ("Q1", "Q2"):
+                scaling_ops[f"{size}/{name}"] = ("read", bodies[name], sized_server)
+        measured = driver.measure(None, scaling_ops)
+        results["scaling"] = {
+            str(size): {
+                "Q1": measured[f"{size}/Q1"],
+                "Q2": measured[f"{size}/Q2"],
+                "sql": sql_by_size[size],
+            }
+            for size in args.sizes
+        }
     finally:
         if server is not None:
             server.stop()
         _stop_everything()
         if not args.keep:
-            subprocess.run(
-                [
-                    "psql",
-                    "-h",
-                    args.pg_host,
-                    "-U",
-                    args.pg_user,
-                    "-d",
-                    "postgres",
-                    "-qc",
-                    f'drop database if exists "{args.db}" with (force)',
-                ],
-                capture_output=True,
-            )
+            for db in [args.db, *(sized_args(args, size).db for size in args.sizes)]:
+                subprocess.run(
+                    [
+                        "psql",
+                        "-h",
+                        args.pg_host,
+                        "-U",
+                        args.pg_user,
+                        "-d",
+                        "postgres",
+                        "-qc",
+                        f'drop database if exists "{db}" with (force)',
+                    ],
+                    capture_output=True,
+                )
         shutil.rmtree(workdir, ignore_errors=True)
     results["machine"]["loadavg_after"] = loadavg()
     results["elapsed_s"] = round(time.monotonic() - started)
