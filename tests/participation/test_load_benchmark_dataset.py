@@ -138,8 +138,6 @@ def test_statistics_are_refreshed_after_loading_on_postgresql():
     output = load(FIXTURE)
     assert "analyzed (planner statistics refreshed)" in output
     with connection.cursor() as cursor:
-        cursor.execute(
-            "select reltuples from pg_class where relname = 'participation_proposal'"
-        )
+        cursor.execute("select reltuples from pg_class where relname = 'participation_proposal'")
         (estimated,) = cursor.fetchone()
     assert estimated == Proposal.objects.count()
