@@ -1,18 +1,28 @@
-"""What the public may read of the page tree: live pages with no view restriction above them."""
+"""What the public may read of the page tree: live pages with no view restriction above them.
+
+One rule, in one place: page lists (`public_pages`), participation rows through their
+consultation (`public_q("consultation__")`) and the participation rules (`is_public_page`) all
+use it.
+"""
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
-from wagtail.models import PageQuerySet, PageViewRestriction
+from wagtail.models import Page, PageQuerySet, PageViewRestriction
 
 
-def restricted_at_or_above():
+def restricted_at_or_above(prefix: str = ""):
     """An EXISTS subquery: a view restriction on the outer page or one of its ancestors."""
     # An ancestor's path is a prefix of the page's path (Wagtail's materialised path tree).
     return PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef("path"), 1, Length("page__path"))
+        page__path=Substr(OuterRef(f"{prefix}path"), 1, Length("page__path"))
     )
+
+
+def public_q(prefix: str = "") -> Q:
+    """Live and not restricted, for the page at `prefix` (e.g. "consultation__")."""
+    return Q(**{f"{prefix}live": True}) & ~Exists(restricted_at_or_above(prefix))
 
 
 def public_pages(queryset: PageQuerySet) -> PageQuerySet:
@@ -21,4 +31,11 @@ def public_pages(queryset: PageQuerySet) -> PageQuerySet:
     One SQL condition, no query of its own, so it can run in every list, count and prefetch.
     Drafts reach editors only through a preview token (`cms.preview`), never through lists.
     """
-    return queryset.filter(live=True).exclude(Exists(restricted_at_or_above()))
+    return queryset.filter(public_q())
+
+
+def is_public_page(page: Page) -> bool:
+    """The same rule for one page in memory: one query (none for a page that is not live)."""
+    if not page.live or page.pk is None:
+        return False
+    return Page.objects.filter(public_q(), pk=page.pk).exists()

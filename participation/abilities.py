@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cms.models import ConsultationPage
 from cms.phases import PhaseKind
+from cms.visibility import is_public_page
 from participation.models import MAX_COMMENT_DEPTH, Comment, Proposal, ProposalStatus
 from participation.refusals import Code, Refused
 from permissions.policy import has_agency_perm, has_object_perm
@@ -79,7 +80,7 @@ def is_public(consultation: ConsultationPage) -> bool:
     """Live and not behind a view restriction (its own or an ancestor's); memoised."""
     cached = getattr(consultation, _PUBLIC_ATTR, None)
     if cached is None:
-        cached = bool(consultation.live) and not consultation.get_view_restrictions().exists()
+        cached = is_public_page(consultation)  # cms.visibility: the rule lists use too
         setattr(consultation, _PUBLIC_ATTR, cached)
     return cached
 

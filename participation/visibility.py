@@ -9,11 +9,10 @@ GraphQL layer can use them in `get_queryset` for lists, `node(id:)` and nested p
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Length, Substr
-from wagtail.models import PageViewRestriction
+from django.db.models import Q, QuerySet
 
 from cms.models import ConsultationPage
+from cms.visibility import public_q
 from participation.abilities import is_signed_in
 from participation.models import Comment, Proposal
 from participation.refusals import Code, Refused
@@ -22,11 +21,8 @@ from permissions.roles import Perm
 
 
 def public_consultation_q(prefix: str = "consultation__") -> Q:
-    """Live, and no view restriction on the consultation or any ancestor (one EXISTS)."""
-    restricted = PageViewRestriction.objects.filter(
-        page__path=Substr(OuterRef(f"{prefix}path"), 1, Length("page__path"))
-    )
-    return Q(**{f"{prefix}live": True}) & ~Exists(restricted)
+    """Rows of a public consultation (cms.visibility's rule, through the row's consultation)."""
+    return public_q(prefix)
 
 
 def moderated_by_q(user: object) -> Q:
