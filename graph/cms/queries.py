@@ -33,6 +33,13 @@ def agency_by_slug(slug: str) -> Agency:
     return agency
 
 
+def agency_slug(slug: str) -> str:
+    """A client's agency slug, cleaned; UNKNOWN_AGENCY when it cannot name one."""
+    if not slug or len(slug) > 50:
+        raise UnknownAgency(f"No agency with slug {slug[:50]!r}.")
+    return slug.strip()
+
+
 def normalise_path(path: str) -> str:
     """'consultations/water' -> '/consultations/water/'; refuses what no page path can be."""
     if len(path) > MAX_PATH_LENGTH or "//" in path.strip("/") or "\x00" in path:
@@ -81,9 +88,15 @@ class CmsQuery:
     @strawberry_django.field
     def consultation(self, info: Info, agency: str, slug: str) -> ConsultationType | None:
         """One public consultation by its agency and slug; null if none is visible."""
-        owner = agency_by_slug(agency)
-        queryset = ConsultationPage.objects.filter(agency=owner, slug=slug[:255])
-        return ConsultationType.visible(queryset, info).order_by("path").first()
+        # One statement on the hot path: the agency is joined, and only looked up on its own
+        # when nothing was found, to tell an unknown agency (an error) from an unknown slug.
+        queryset = ConsultationPage.objects.filter(
+            agency__slug=agency_slug(agency), slug=slug[:255]
+        )
+        found = ConsultationType.visible(queryset, info).order_by("path").first()
+        if found is None:
+            agency_by_slug(agency)
+        return found
 
     @strawberry_django.field(
         description="Any live page of an agency's site, by its path below the site root, "
