@@ -103,6 +103,10 @@ class Proposal(Moderated):
                 F("consultation"), F("status"), F("created_at").desc(), name="proposal_by_status"
             ),
             models.Index(F("agency"), F("created_at").desc(), name="proposal_by_agency"),
+            # The public total of a consultation's page (totalCount) as an index-only count.
+            models.Index(
+                F("consultation"), condition=Q(is_hidden=False), name="proposal_public_count"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -59,9 +59,12 @@ class Command(BaseCommand):
         for line in dataset_loader.summary_lines(summary):
             self.stdout.write(line)
         if connection.vendor == "postgresql":
-            # A bulk load leaves the planner's statistics describing the empty tables until
-            # autovacuum gets round to them; measured at once, every plan would be a guess.
+            # A bulk load leaves the planner's statistics describing the empty tables, and the
+            # visibility map unset (no index-only counts), until autovacuum gets round to them;
+            # measured at once, every plan would be a guess. VACUUM cannot run in a transaction
+            # (inside tests, say): ANALYZE alone there.
+            statement = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                cursor.execute(statement)
             self.stdout.write("analyzed (planner statistics refreshed)")
         self.stdout.write(self.style.SUCCESS(f"loaded in {time.monotonic() - started:.1f}s"))
