@@ -362,8 +362,9 @@ class Driver:
         """Warm each op up, then args.rounds alternating rounds; medians per op.
 
         ops: name -> (mode, body path or WriteFeed[, server]); without a server of its own an
-        op runs against `server`. Alternating rounds across every op (and server) means a
-        machine that drifts slower during the run biases no op against another."""
+        op runs against `server`. Alternating rounds across every op (and server), each round
+        starting one op later, mean a machine that drifts slower during the run biases no op
+        against another."""
         args = self.args
         plan = {name: (*op, server)[:3] for name, op in ops.items()}
         rounds: dict[str, list[dict]] = {name: [] for name in plan}
@@ -371,8 +372,12 @@ class Driver:
             self.wrk_run(target, mode, path, args.warmup)
         servers = list({id(t): t for _, _, t in plan.values()}.values())
         with RssSampler(servers) as rss:
+            names = list(plan)
             for r in range(args.rounds):
-                for name, (mode, path, target) in plan.items():
+                # Each round starts one operation later, so no operation always runs right
+                # after the same other one (periodic host effects average out).
+                for name in names[r % len(names) :] + names[: r % len(names)]:
+                    mode, path, target = plan[name]
                     if args.requests:
                         result = self.wrk_run(target, mode, path, 120, args.requests)
                     else:
