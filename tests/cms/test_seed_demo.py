@@ -7,6 +7,7 @@ rolled back at the end) and the tests read that state; each test runs in its own
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -28,6 +29,7 @@ from cms import demo
 from cms.blocks import ConsultationBodyBlock
 from cms.models import ConsultationPage, ConsultationPhase, InformationPage
 from cms.phases import ConsultationStatus, PhaseKind
+from participation.models import Comment, OfficialResponse, Proposal, Support
 from permissions.models import Agency, Membership
 from permissions.roles import Role
 
@@ -47,6 +49,10 @@ def _counts() -> dict[str, int]:
         "users": get_user_model().objects.count(),
         "memberships": Membership.objects.count(),
         "restrictions": PageViewRestriction.objects.count(),
+        "proposals": Proposal.objects.count(),
+        "comments": Comment.objects.count(),
+        "supports": Support.objects.count(),
+        "responses": OfficialResponse.objects.count(),
     }
 
 
@@ -253,3 +259,30 @@ def test_docs_describe_every_demo_page_and_user():
     for user in demo.USERS:
         assert f"`{user.username}`" in text, user.username
     assert demo.DEMO_PASSWORD in text and demo.PRIVATE_PAGE_PASSWORD in text
+
+
+def test_open_consultations_have_participation_with_exact_counters(seeded):
+    assert "Participation (proposals, comments, supports, responses): 3 proposals" in seeded
+    plan = ConsultationPage.objects.get(slug="flood-management-plan")
+    proposals = Proposal.objects.filter(consultation=plan)
+    assert proposals.count() == 2
+    for proposal in proposals:
+        assert proposal.support_count == proposal.supports.count()
+        assert proposal.comment_count == proposal.comments.filter(is_deleted=False).count()
+    answered = proposals.get(responses__isnull=False)
+    assert answered.status == "under_review"
+    assert Comment.objects.filter(proposal=answered, parent__isnull=False).count() == 1
+
+
+def test_demo_proposals_answer_the_benchmark_query(seeded, client):
+    from bench.operations import Q1
+
+    payload = {"query": Q1, "variables": {"agency": "water", "slug": "flood-management-plan"}}
+    response = client.post("/graphql/", json.dumps(payload), content_type="application/json")
+    proposals = response.json()["data"]["consultation"]["proposals"]
+    assert proposals["totalCount"] == 2
+    first = proposals["edges"][0]["node"]
+    assert first["author"]["displayName"] == "มานี มีนา"
+    assert [e["node"]["body"] for e in first["comments"]["edges"]] == [
+        "เห็นด้วยค่ะ ซอยบ้านเราน้ำท่วมขังทุกปีเพราะคลองตื้น"
+    ]

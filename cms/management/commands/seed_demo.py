@@ -9,12 +9,15 @@ from django.utils.translation import override
 
 from cms import demo
 from cms.models import ConsultationPage
+from participation import demo as participation_demo
+from participation.refusals import Refused
 
 
 class Command(BaseCommand):
     help = (
         "Create (or refresh) idempotent demo content: two agencies, consultations in every "
-        "status, a draft, a private page and one user per role. Development only."
+        "status, a draft, a private page, one user per role, and proposals, comments, supports "
+        "and an official response on the consultations open for them. Development only."
     )
 
     def add_arguments(self, parser) -> None:
@@ -34,9 +37,14 @@ class Command(BaseCommand):
             self.stderr.write(self.style.WARNING("DEBUG is off: seeding anyway (--force)."))
         try:
             result = demo.seed()
+            participation = participation_demo.seed()
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
+        except Refused as exc:
+            raise CommandError(f"demo participation refused: {exc.code.value}: {exc}") from exc
         self._summary(result)
+        made = ", ".join(f"{n} {kind}" for kind, n in participation.items()) or "nothing new"
+        self.stdout.write(f"Participation (proposals, comments, supports, responses): {made}")
 
     def _summary(self, result: demo.SeedResult) -> None:
         out = self.stdout.write
