@@ -102,8 +102,8 @@ def seed() -> Counter:
     created: Counter = Counter()
     with transaction.atomic():
         for spec in CONSULTATIONS:
-            page = ConsultationPage.objects.filter(slug=spec.slug, agency__slug=spec.agency)
-            page = page.first()
+            pages = ConsultationPage.objects.filter(slug=spec.slug, agency__slug=spec.agency)
+            page = pages.first()
             if page is None:
                 continue
             for item in spec.proposals:
@@ -133,10 +133,13 @@ def _seed_proposal(page, agency: str, item: DemoProposal, users: dict, created: 
         created["official responses"] += 1
 
 
-def _comment(author, body: str, created: Counter, **where) -> Comment:
-    thread = {"parent": where["parent"]} if "parent" in where else where
-    existing = Comment.objects.filter(author=author, body=body, **thread).first()
+def _comment(author, body: str, created: Counter, *, proposal=None, parent=None) -> Comment:
+    """A top-level comment on `proposal`, or a reply to `parent`; found again by author+body."""
+    found = Comment.objects.filter(author=author, body=body, parent=parent)
+    if parent is None:
+        found = found.filter(proposal=proposal)
+    existing = found.first()
     if existing is not None:
         return existing
     created["comments"] += 1
-    return services.add_comment(author, body=body, **where)
+    return services.add_comment(author, body=body, proposal=proposal, parent=parent)

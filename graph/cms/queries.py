@@ -25,19 +25,19 @@ from permissions.models import Agency
 MAX_PATH_LENGTH = 1000
 
 
-def agency_by_slug(slug: str) -> Agency:
-    """The agency named by a client, or a typed UNKNOWN_AGENCY error."""
-    agency = Agency.objects.filter(slug=slug.strip()).first() if slug and len(slug) <= 50 else None
-    if agency is None:
-        raise UnknownAgency(f"No agency with slug {slug[:50]!r}.")
-    return agency
-
-
 def agency_slug(slug: str) -> str:
     """A client's agency slug, cleaned; UNKNOWN_AGENCY when it cannot name one."""
     if not slug or len(slug) > 50:
         raise UnknownAgency(f"No agency with slug {slug[:50]!r}.")
     return slug.strip()
+
+
+def agency_by_slug(slug: str) -> Agency:
+    """The agency named by a client, or a typed UNKNOWN_AGENCY error."""
+    agency = Agency.objects.filter(slug=agency_slug(slug)).first()
+    if agency is None:
+        raise UnknownAgency(f"No agency with slug {slug[:50]!r}.")
+    return agency
 
 
 def normalise_path(path: str) -> str:

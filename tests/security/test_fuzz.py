@@ -84,27 +84,25 @@ def check_response(case, response) -> None:
         assert (error.get("extensions") or {}).get("code"), (case.body, error)
 
 
-@api.parametrize()
-@hypothesis_settings(
+# Deterministic, no example database, every health check off: the same run in CI and locally.
+FUZZ_SETTINGS = hypothesis_settings(
     max_examples=FUZZ_EXAMPLES,
     deadline=None,
     derandomize=True,
     database=None,
     suppress_health_check=list(HealthCheck),
 )
+
+
+@api.parametrize()
+@FUZZ_SETTINGS
 def test_fuzz_anonymous(case):
     cache.clear()  # rate limits would otherwise refuse most of the run before it starts
     check_response(case, case.call())
 
 
 @api.parametrize()
-@hypothesis_settings(
-    max_examples=FUZZ_EXAMPLES,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-)
+@FUZZ_SETTINGS
 def test_fuzz_participant_with_token(case, participant_token):
     cache.clear()
     check_response(case, case.call(headers={"Authorization": f"Bearer {participant_token}"}))
