@@ -17,6 +17,7 @@ from graphql import (
     ExecutionResult,
     GraphQLError,
     GraphQLSyntaxError,
+    StringValueNode,
     Visitor,
     get_operation_ast,
     visit,
@@ -37,8 +38,34 @@ _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 _PARSER_LIMITS = ("Document contains more than", "Document is nested too deeply")
 
 
+NUL_REFUSED = "NUL characters (U+0000) are not accepted in documents or variables."
+
+
 def graphql_setting(name: str) -> Any:
     return settings.GRAPHQL[name]
+
+
+class NoNulCharacters(ValidationRule):
+    """PostgreSQL cannot store U+0000 in text, so a string carrying it would end in a database
+    error. The endpoint refuses raw and JSON-escaped NUL bytes before parsing; only the parser
+    sees GraphQL's own escapes (`\\u0000`, `\\u{0}`), so literals are checked here."""
+
+    def enter_string_value(self, node: StringValueNode, *_: Any) -> None:
+        if "\x00" in node.value:
+            self.report_error(
+                GraphQLError(NUL_REFUSED, node, extensions={"code": InvalidInput.code})
+            )
+
+
+def carries_nul(value: Any) -> bool:
+    """Whether a decoded variable value holds U+0000 in any string, key or nested item."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(carries_nul(k) or carries_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(carries_nul(item) for item in value)
+    return False
 
 
 class _RejectingContext:
@@ -77,6 +104,13 @@ class EndpointLimits(SchemaExtension):
         """Too many directives: refuse with one error instead of validating them all (300
         repeated `@include` would otherwise produce hundreds of errors)."""
         ctx = self.execution_context
+        if carries_nul(ctx.variables):
+            # Checked on every request: the validation cache does not key on string variables.
+            ctx.pre_execution_errors = [
+                GraphQLError(NUL_REFUSED, extensions={"code": InvalidInput.code})
+            ]
+            yield
+            return
         limit = graphql_setting("MAX_DIRECTIVES")
         if ctx.graphql_document is not None and ctx.pre_execution_errors is None:
             count = _count_directives(ctx.graphql_document)
@@ -129,7 +163,7 @@ class EndpointLimits(SchemaExtension):
         ]
         if not graphql_setting("INTROSPECTION"):
             rules.append(NoSchemaIntrospectionCustomRule)
-        ctx.validation_rules = (*ctx.validation_rules, *map(_rejecting, rules))
+        ctx.validation_rules = (*ctx.validation_rules, *map(_rejecting, rules), NoNulCharacters)
         yield
         if ctx.result is None or not ctx.result.errors:
             return

@@ -23,6 +23,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 from graph import answer_cache
 from graph.auth import InvalidToken, authenticate_bearer
 from graph.context import Context
+from graph.security import NUL_REFUSED
 from graph.trusted_documents import DocumentRefused, register_pending, resolve_document
 
 _CODES = {
@@ -53,8 +54,9 @@ _NUL_MARKERS = (b"\\u0000", b"\x00")
 
 def _carries_nul(request: HttpRequest) -> bool:
     """PostgreSQL cannot store U+0000 in text, so any argument carrying it would end in a
-    database error; refuse it once, here, for every field (JSON `\\u0000`, a raw NUL byte,
-    or `%00` / `\\u0000` in a GET query string)."""
+    database error; refuse it here, before parsing, as a bad request (JSON `\\u0000`, a raw NUL
+    byte, or `%00` / `\\u0000` in a GET query string). GraphQL's braced escape (`\\u{0}`) only
+    the parser sees: graph.security.NoNulCharacters refuses it."""
     if request.method == "GET":
         raw = request.META.get("QUERY_STRING", "").lower()
         return "%00" in raw or "\\u0000" in raw or "%5cu0000" in raw
@@ -93,11 +95,7 @@ class GraphQLView(StrawberryGraphQLView):
             )
         try:
             if _carries_nul(request):
-                return error_response(
-                    400,
-                    "NUL characters (U+0000) are not accepted in documents or variables.",
-                    "INVALID_INPUT",
-                )
+                return error_response(400, NUL_REFUSED, "INVALID_INPUT")
             if request.method == "POST" and not uses_token and self._uses_session_cookie(request):
                 refused = _csrf_failure(request)
                 if refused is not None:

@@ -14,16 +14,20 @@ import string
 import pytest
 import strawberry
 from django.conf import settings as django_settings
-from django.db import OperationalError
+from django.contrib.auth.models import AnonymousUser
+from django.db import OperationalError, connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import path
 
 from graph.context import Info
 from graph.errors import NotFound
+from graph.schema import schema
 from graph.security import security_extensions
 from graph.views import GraphQLView
 from permissions.models import Agency
 from tests.conftest import GraphQLClient
+from tests.security.conftest import context_for
 
 AGENCIES = "{ agencies { totalCount edges { node { id slug name } } } }"
 
@@ -434,3 +438,34 @@ def test_nul_characters_are_refused_before_the_database(db, client, payload):
 def test_nul_in_a_get_query_string_is_refused(db, client):
     response = client.get("/graphql/", {"query": '{ agency(slug: "a\x00") { id } }'})
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("escape", ["\\u{0}", "\\u{000000}", "\\u0000"])
+def test_nul_from_graphql_escapes_is_refused_by_the_parser_rule(db, client, escape):
+    """Braced escapes reach the parser untouched by the byte check; the validation rule refuses
+    them, so no statement sees the NUL (SQLite would store it, PostgreSQL would fail)."""
+    query = f'{{ agency(slug: "a{escape}b") {{ id }} }}'
+    body = json.dumps({"query": query})
+    with CaptureQueriesContext(connection) as statements:
+        response = client.post("/graphql/", body, content_type="application/json")
+    payload = json.loads(response.content)
+    assert payload["errors"][0]["extensions"]["code"] == "INVALID_INPUT"
+    assert "U+0000" in payload["errors"][0]["message"]
+    assert not payload.get("data")
+    assert not [s for s in statements.captured_queries if "agency" in s["sql"].lower()]
+
+
+def test_nul_in_nested_variables_is_refused_without_http(db):
+    """Callers that skip the view (tests, commands) get the same refusal, even for a document
+    whose clean validation is cached (the cache does not key on string variables)."""
+    document = "query ($s: String!) { agency(slug: $s) { id } }"
+    clean = schema.execute_sync(
+        document, variable_values={"s": "ok"}, context_value=context_for(AnonymousUser())
+    )
+    assert not clean.errors
+    for variables in ({"s": "a\x00"}, {"s": "ok", "extra": {"k": ["x", "y\x00"]}}):
+        result = schema.execute_sync(
+            document, variable_values=variables, context_value=context_for(AnonymousUser())
+        )
+        assert result.data is None
+        assert [e.extensions["code"] for e in result.errors] == ["INVALID_INPUT"]
