@@ -6,6 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from config.row_loading import FastLoadingModel
+
 # "Participant": the public name of someone with neither a display name nor a full name.
 NAMELESS = "ผู้เข้าร่วม"
 
@@ -13,7 +15,7 @@ NAMELESS = "ผู้เข้าร่วม"
 PUBLIC_NAME_FIELDS = ["display_name", "first_name", "last_name"]
 
 
-class User(AbstractUser):
+class User(AbstractUser, FastLoadingModel):
     """A person. Only `display_name` is ever public; the e-mail address never is."""
 
     display_name = models.CharField(

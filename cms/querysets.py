@@ -2,7 +2,8 @@
 
 Rendering a StreamField body needs images, documents, embeds and linked pages. Loading them per
 page makes a list of N consultations cost N times the queries; marking each page with the list
-it came in lets the renderer load those assets once for the whole list.
+it came in (config.row_loading.LoadedTogether) lets the renderer load those assets once for the
+whole list.
 """
 
 from __future__ import annotations
@@ -14,23 +15,11 @@ from django.utils import timezone
 from wagtail.models import PageQuerySet
 
 from cms.phases import ConsultationStatus
-
-SIBLINGS_ATTR = "_loaded_with"
-
-
-class SiblingAwarePageQuerySet(PageQuerySet):
-    def _fetch_all(self) -> None:
-        fresh = self._result_cache is None
-        super()._fetch_all()
-        results = self._result_cache
-        if fresh and results and not isinstance(results[0], (dict, tuple)):
-            for obj in results:
-                setattr(obj, SIBLINGS_ATTR, results)
+from config.row_loading import LoadedTogether
 
 
-def loaded_with(obj: object) -> list:
-    """The objects `obj` was loaded together with (itself alone if loaded singly)."""
-    return getattr(obj, SIBLINGS_ATTR, None) or [obj]
+class SiblingAwarePageQuerySet(LoadedTogether, PageQuerySet):
+    pass
 
 
 class ConsultationQuerySet(SiblingAwarePageQuerySet):

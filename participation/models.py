@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.row_loading import FastLoadingModel, LoadedTogether
+
 # Replies nest at most this deep: 0 = top-level, 1 = reply, 2 = reply to a reply (3 levels).
 MAX_COMMENT_DEPTH = 2
 
@@ -32,7 +34,7 @@ class Alignment(models.TextChoices):
     AGAINST = "against", _("Against")
 
 
-class Moderated(models.Model):
+class Moderated(FastLoadingModel):
     """Moderation state shared by proposals and comments: hidden rows vanish for the public."""
 
     is_hidden = models.BooleanField(default=False)
@@ -50,8 +52,14 @@ class Moderated(models.Model):
         abstract = True
 
 
+class ProposalQuerySet(LoadedTogether, models.QuerySet):
+    """Proposals know the list they were loaded with (a page's comments load for all of it)."""
+
+
 class Proposal(Moderated):
     """A citizen's idea for a consultation; agencies answer it with official responses."""
+
+    objects = ProposalQuerySet.as_manager()
 
     agency = models.ForeignKey(
         "permissions.Agency", on_delete=models.CASCADE, editable=False, related_name="proposals"

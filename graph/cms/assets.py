@@ -2,7 +2,7 @@
 
 A StreamField body stores ids (images, documents) and raw rich text. Resolving those per page
 would make the query count grow with the list; instead, the first body resolved in a list loads
-the assets of every page loaded with it (see `cms.querysets.loaded_with`), in a fixed number of
+the assets of every page loaded with it (see `config.row_loading.loaded_with`), in a fixed number of
 queries, and the other pages reuse the result.
 """
 
@@ -19,7 +19,7 @@ from wagtail.embeds.models import Embed
 from wagtail.images import get_image_model
 from wagtail.rich_text import expand_db_html
 
-from cms.querysets import loaded_with
+from config.row_loading import loaded_with
 from graph.context import Info
 
 IMAGE_BLOCKS = {"image": "image"}

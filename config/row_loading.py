@@ -1,0 +1,90 @@
+"""How model rows come out of the database: fast, and knowing the list they came in.
+
+Rows built without `Model.__init__`
+-----------------------------------
+
+A consultation page builds hundreds of rows per request (proposals, comments, their authors).
+Django builds each through `Model.__init__`: two signal dispatches and one `setattr` through a
+descriptor per column, about half of a row's cost (bench/PROFILE.md). For a model whose columns
+are all plain descriptors (nothing runs on assignment) and that nobody listens to at `pre_init`
+or `post_init`, the finished row is just its column values in `__dict__` plus a loaded
+`ModelState`, which `FastLoadingModel.from_db` builds directly. Anything else, or the moment a
+listener is connected, goes through Django's own `from_db` unchanged.
+
+Rows that know the list they were loaded with
+---------------------------------------------
+A field below a list resolves once per row, one row after the other (a page's body assets, a
+proposal's comments). To load it for the whole list with one statement, the first row must know
+the others: querysets with `LoadedTogether` give each row of a result the result list
+(`loaded_with`). A row loaded singly is a list of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from inspect import getattr_static
+from typing import Any, Self
+
+from django.db import models
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
+
+PLAIN_DESCRIPTORS = (DeferredAttribute, ForeignKeyDeferredAttribute)
+
+SIBLINGS_ATTR = "_loaded_with"
+
+_PLAIN: dict[type, bool] = {}
+
+
+def has_plain_columns(model: type[models.Model]) -> bool:
+    """No custom __init__, and assigning any column only stores it (checked once per model)."""
+    plain = _PLAIN.get(model)
+    if plain is None:
+        plain = model.__init__ is models.Model.__init__ and all(
+            type(getattr_static(model, field.attname, None)) in PLAIN_DESCRIPTORS
+            for field in model._meta.concrete_fields
+        )
+        _PLAIN[model] = plain
+    return plain
+
+
+class FastLoadingModel(models.Model):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Sequence[str], values: Sequence[Any]) -> Self:
+        if (
+            not has_plain_columns(cls)
+            or pre_init.has_listeners(cls)
+            or post_init.has_listeners(cls)
+        ):
+            return super().from_db(db, field_names, values)
+        row = cls.__new__(cls)
+        state = ModelState()
+        state.adding = False
+        state.db = db
+        row._state = state
+        # field_names are the loaded columns' attnames, in the order of values (Django's
+        # iterables pass them so); columns not among them stay deferred, as with only().
+        row.__dict__.update(zip(field_names, values, strict=True))
+        return row
+
+
+class LoadedTogether:
+    """QuerySet mixin: every model row of a result knows the result list."""
+
+    def _fetch_all(self) -> None:
+        fresh = self._result_cache is None  # type: ignore[attr-defined]
+        super()._fetch_all()  # type: ignore[misc]
+        results = self._result_cache  # type: ignore[attr-defined]
+        if fresh and results and isinstance(results[0], models.Model):
+            for row in results:
+                row.__dict__[SIBLINGS_ATTR] = results
+
+
+def loaded_with(row: Any) -> list[Any]:
+    """The rows `row` was loaded together with (itself alone if loaded singly)."""
+    return getattr(row, "__dict__", {}).get(SIBLINGS_ATTR) or [row]

@@ -1,0 +1,91 @@
+"""Rows built without Model.__init__ are the rows Django would build (config/row_loading.py)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db.models.signals import post_init
+from wagtail.images import get_image_model
+
+from accounts.models import User
+from config.row_loading import has_plain_columns
+from participation.models import Comment
+from tests.participation.conftest import (  # noqa: F401  (fixtures)
+    consultation,
+    consultation_in,
+    make_comment,
+    make_proposal,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def comment(request):
+    page = request.getfixturevalue("consultation")
+    author = User.objects.create_user("row@example.org", "row@example.org", display_name="แถว")
+    proposal = make_proposal(page, author)
+    return make_comment(page, author, proposal, body="ความเห็นหนึ่ง")
+
+
+def django_built(queryset):
+    """The same rows through Django's own from_db: a post_init listener forces it."""
+    received = []
+
+    def listener(sender, instance, **kwargs):
+        received.append(instance)
+
+    post_init.connect(listener, sender=Comment)
+    post_init.connect(listener, sender=User)
+    try:
+        rows = list(queryset.all())
+    finally:
+        post_init.disconnect(listener, sender=Comment)
+        post_init.disconnect(listener, sender=User)
+    assert received  # the listener did run: Django's path
+    return rows
+
+
+def snapshot(row) -> dict:
+    values = {k: v for k, v in row.__dict__.items() if k != "_state"}
+    state = row._state
+    return {
+        "values": values,
+        "adding": state.adding,
+        "db": state.db,
+        "deferred": row.get_deferred_fields(),
+        "related": {k: snapshot(v) for k, v in state.fields_cache.items() if v is not None},
+    }
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        lambda qs: qs,
+        lambda qs: qs.select_related("author"),
+        lambda qs: qs.only("id", "body", "proposal_id", "author").select_related("author"),
+        lambda qs: qs.select_related("author").only("body", "author__display_name"),
+        lambda qs: qs.defer("body"),
+    ],
+    ids=["whole", "with-author", "only", "only-author-fields", "defer"],
+)
+def test_fast_rows_equal_djangos_rows(comment, shape):
+    queryset = shape(Comment.objects.filter(pk=comment.pk))
+    (fast,) = list(queryset.all())
+    (slow,) = django_built(queryset)
+    assert snapshot(fast) == snapshot(slow)
+    assert fast == slow
+
+
+def test_a_fast_row_loads_deferred_columns_and_saves_as_an_update(comment):
+    row = Comment.objects.only("id").get(pk=comment.pk)
+    assert row.get_deferred_fields() >= {"body", "author_id"}
+    assert row.body == "ความเห็นหนึ่ง"  # loaded on access
+    row.body = "แก้ไขแล้ว"
+    row.save(update_fields=["body"])
+    assert Comment.objects.count() == 1
+    assert Comment.objects.get(pk=comment.pk).body == "แก้ไขแล้ว"
+
+
+def test_models_with_working_descriptors_keep_djangos_path():
+    assert has_plain_columns(Comment) and has_plain_columns(User)
+    assert not has_plain_columns(get_image_model())  # its file column's descriptor does work
