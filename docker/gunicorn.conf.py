@@ -17,9 +17,22 @@ keepalive = 5
 # Recycle workers now and then so a slow leak cannot grow without bound.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "1000"))
 max_requests_jitter = max_requests // 10
+# Workers fork from a loaded application: a restarted worker serves at once, and the import-time
+# heap (frozen in when_ready) stays shared between them.
+preload_app = True
 # Heartbeat files in memory: a container's overlay filesystem can stall workers.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 accesslog = "-"
 errorlog = "-"
 # Django trusts X-Forwarded-Proto itself (BEHIND_TLS_PROXY); this only affects gunicorn's logs.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server: object) -> None:
+    """In the arbiter, the application loaded, before the first worker is forked."""
+    from django.db import connections
+
+    from config.heap import settle_heap
+
+    connections.close_all()  # no connection may be shared by forked workers
+    settle_heap()
