@@ -113,6 +113,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
+    "DB_SERVER_SIDE_BINDING", True
+):
+    # Parameters bound by the server, so psycopg prepares a statement run five times on a
+    # connection and PostgreSQL plans it once: the same few queries serve every page view
+    # (planning was a third of their time; bench/PROFILE.md). Needs session pooling if a
+    # pooler sits in between (PgBouncer in transaction mode does not keep prepared statements).
+    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})

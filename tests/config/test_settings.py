@@ -161,6 +161,20 @@ def test_development_defaults() -> None:
     assert "SECURE_PROXY_SSL_HEADER" not in s
 
 
+@pytest.mark.parametrize(
+    "env, expected",
+    [
+        ({}, True),
+        ({"DB_SERVER_SIDE_BINDING": "0"}, None),  # behind a pooler in transaction mode
+    ],
+    ids=["default", "off"],
+)
+def test_postgresql_binds_parameters_on_the_server(env, expected) -> None:
+    s = load_settings(DATABASE_URL="postgres://u@db:5432/ruamkhid", **env)
+    options = s["DATABASES"]["default"].get("OPTIONS", {})
+    assert options.get("server_side_binding") is expected
+
+
 def test_graphql_limits_come_from_the_environment() -> None:
     s = load_settings(
         GRAPHQL_MAX_DEPTH="7",
