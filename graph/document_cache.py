@@ -6,26 +6,25 @@ of a fast request. Both results are pure functions of their inputs, so they are 
 LRU maps:
 
 - parsed documents, keyed by the document text and the token limit (parse errors are not kept);
-- "this query validated cleanly", keyed by the document text, every limit setting that a rule
-  reads, and the variables (the cost rule reads `first`/`last` from them). Only queries that
+- "this document validated cleanly", keyed by the document text, every limit setting that a
+  rule reads, and the variables a rule can read: the cost rule takes page sizes (`first`/`last`)
+  from integer variables and ignores every other value, so only integer variables are part of
+  the key (a mutation's ids and texts, new on every request, are not). Only documents that
   passed every rule are kept: a refused document is validated again each time, with its errors
-  built fresh, and mutations (whose variables rarely repeat) are never kept.
+  built fresh.
 
 The cache is an optimisation only: a miss runs exactly the normal path.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Iterator
 from typing import Any
 
-import orjson
 from django.conf import settings
 from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 # Documents are at most GRAPHQL["MAX_DOCUMENT_BYTES"] long, so these bound the memory used.
 PARSED_SIZE = 256
@@ -79,11 +78,12 @@ validated = Lru(VALIDATED_SIZE)
 
 def _validation_key(query: str, variables: dict | None) -> tuple:
     limits = tuple(settings.GRAPHQL[name] for name in _RULE_SETTINGS)
-    try:
-        encoded = orjson.dumps(variables or {}, option=orjson.OPT_SORT_KEYS)
-    except TypeError:
-        encoded = repr(variables).encode()
-    return (query, limits, hashlib.sha256(encoded).digest())
+    sizes = sorted(
+        (name, value)
+        for name, value in (variables if isinstance(variables, dict) else {}).items()
+        if isinstance(value, int) and not isinstance(value, bool)  # what graph/cost.py reads
+    )
+    return (query, limits, tuple(sizes))
 
 
 class DocumentCache(SchemaExtension):
@@ -105,7 +105,7 @@ class DocumentCache(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         ctx = self.execution_context
         key = None
-        if ctx.query and ctx.pre_execution_errors is None and _is_query(ctx):
+        if ctx.query and ctx.pre_execution_errors is None:
             key = _validation_key(ctx.query, ctx.variables)
             if validated.get(key):
                 ctx.pre_execution_errors = []  # strawberry then skips validation
@@ -113,10 +113,3 @@ class DocumentCache(SchemaExtension):
         yield
         if key is not None and ctx.pre_execution_errors == []:
             validated.put(key, True)
-
-
-def _is_query(ctx: Any) -> bool:
-    try:
-        return ctx.operation_type is OperationType.QUERY
-    except Exception:
-        return False

@@ -67,10 +67,15 @@ def test_refused_documents_are_never_cached(gql, counted):
     assert len(document_cache.validated) == 0
 
 
-def test_mutations_are_validated_every_time(gql, counted):
-    document = "mutation { signOut { errors { code } } }"
-    gql.execute(document)
-    gql.execute(document)
+def test_mutations_are_validated_once_whatever_their_ids_and_texts(gql, agency_a, counted):
+    """Only integer variables can change a validation (the cost rule's page sizes): a
+    mutation's ids and texts, new on every request, do not make it validate again."""
+    document = "mutation S($id: ID!) { supportProposal(id: $id) { errors { code } } }"
+    for pk in range(3):
+        gql.execute(document, {"id": f"UHJvcG9zYWw6{pk}"})
+    named = "query A($slug: String!) { agency(slug: $slug) { slug } }"
+    gql.ok(named, {"slug": "agency-a"})
+    gql.ok(named, {"slug": "nope"})
     assert counted["validate"] == 2
 
 
