@@ -46,3 +46,22 @@ def test_one_query_and_none_for_a_draft(agency_a):
     with CaptureQueriesContext(connection) as captured:
         assert is_public_page(draft) is False
     assert len(captured) == 0
+
+
+def test_the_shared_rule_is_unchanged_by_the_queries_that_use_it(agency_a):
+    """public_q is built once per prefix and shared: using it in differently shaped queries
+    (a join through a relation, a subquery, a count) must leave it as it was."""
+    from cms.visibility import public_q
+    from participation.models import Proposal
+
+    rule, through = public_q(), public_q("consultation__")
+    before = (str(rule), str(through))
+    open_page = make_consultation(agency_a, "เปิด", slug="shared-open")
+    closed = make_consultation(agency_a, "ปิด", slug="shared-closed")
+    restrict(closed)
+    for _ in range(2):
+        assert list(public_pages(ConsultationPage.objects.all())) == [open_page]
+        assert Proposal.objects.filter(through).count() == 0
+        assert ConsultationPage.objects.filter(rule, pk__in=[closed.pk]).exists() is False
+    assert (str(rule), str(through)) == before
+    assert public_q() is rule
