@@ -1,7 +1,8 @@
 """Participation mutations: thin calls into `participation.services`, one transaction each.
 
 Ids are looked up through the viewer's visibility first, so content the viewer may not see is
-NOT_FOUND (never a hint that it exists), and the changed object is read back through it too.
+NOT_FOUND (never a hint that it exists), and the changed object is read back through it too,
+except after a support (`supported_payload`).
 """
 
 from __future__ import annotations
@@ -117,6 +118,18 @@ def proposal_payload(info: Info, action) -> ProposalPayload:
     return ProposalPayload(proposal=reread_proposal(info, row), errors=errors)
 
 
+def supported_payload(action) -> ProposalPayload:
+    """The proposal after a support, without reading it back: the service re-checks under the
+    row lock everything the public visibility rule depends on (not hidden, consultation live
+    and unrestricted: HIDDEN or PHASE refusals otherwise) and a support changes none of it, so
+    the locked row, counted exactly, is visible to the viewer; their support is what the action
+    just made (viewerHasSupported, which ProposalType.visible would annotate)."""
+    row, errors = attempt(action)
+    if row is not None:
+        row.viewer_supports = True
+    return ProposalPayload(proposal=row, errors=errors)
+
+
 def comment_payload(info: Info, action) -> CommentPayload:
     row, errors = attempt(action)
     return CommentPayload(comment=reread_comment(info, row), errors=errors)
@@ -164,8 +177,8 @@ class ParticipationMutation:
 
     @strawberry.mutation
     def support_proposal(self, info: Info, id: strawberry.ID) -> ProposalPayload:
-        return proposal_payload(
-            info, lambda: services.support_proposal(viewer(info), proposal_arg(info, id))
+        return supported_payload(
+            lambda: services.support_proposal(viewer(info), proposal_arg(info, id))
         )
 
     @strawberry.mutation

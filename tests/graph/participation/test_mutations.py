@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from strawberry.relay import to_base64
 
 from cms.phases import PhaseKind
@@ -199,3 +201,27 @@ def test_spa_cookie_flow_with_csrf_token_from_viewer(agency_a):
     assert status == 403  # cookie session without the token: refused
     status, body = post("mutation { signOut { ok } }", HTTP_X_CSRFTOKEN=token)
     assert status == 200 and body["data"]["signOut"] == {"ok": True}
+
+
+def test_a_support_answers_with_the_locked_row_without_reading_it_again(gql, consultation):
+    author, citizen = UserFactory(), UserFactory()
+    proposal = make_proposal(consultation, author, title="สะพานลอย")
+    gql.login(citizen)
+    with CaptureQueriesContext(connection) as captured:
+        got = gql.ok(SUPPORT, {"id": gid(proposal)})["supportProposal"]
+    assert got == {"proposal": {"supportCount": 1, "viewerHasSupported": True}, "errors": []}
+    reads = [
+        q["sql"]
+        for q in captured
+        if q["sql"].startswith("SELECT") and 'FROM "participation_proposal"' in q["sql"]
+    ]
+    assert len(reads) == 2  # through the viewer's visibility, then under the row lock
+
+
+def test_supporting_a_proposal_hidden_meanwhile_is_refused_and_shows_nothing(gql, consultation):
+    """The author still sees their hidden proposal, but may not support it: HIDDEN, no row."""
+    author = UserFactory()
+    proposal = make_proposal(consultation, author, is_hidden=True)
+    gql.login(author)
+    got = gql.ok(SUPPORT, {"id": gid(proposal)})["supportProposal"]
+    assert got == {"proposal": None, "errors": [{"code": "HIDDEN"}]}
