@@ -10,14 +10,22 @@ rule), e.g. a proposal's `title`, or a resolver that reads only its row, e.g. `b
 `FastExecutionContext` resolves exactly those fields directly. A field qualifies (`plan_field`)
 only when nothing could run around it:
 
-- it takes no arguments, and has no field extensions (permission classes are extensions);
-- it returns a scalar or enum, or an object type (lists, unions and interfaces never qualify:
-  they go through graphql-core, the optimizer and `get_queryset` as before);
+- it has no field extensions (permission classes are extensions), and takes no arguments
+  unless it is a row resolver (below);
+- it returns a scalar or enum, an object type, or a list of an object type (unions and
+  interfaces never qualify);
 - its value is an attribute read (a plain model column on a Django type, any attribute on a
-  plain strawberry type) or a resolver whose only parameters are `self`/`root`/`parent`, i.e.
-  one that can depend on nothing but the row: never on the viewer, the request or arguments;
-- a relay `id` of a Django type, which is the type name and the row's primary key.
+  plain strawberry type, e.g. a connection's `edges`) or a resolver whose only parameters are
+  `self`/`root`/`parent`, i.e. one that can depend on nothing but the row: never on the viewer,
+  the request or arguments. Relations of Django types never qualify: their querysets go through
+  graphql-core, the optimizer and the target type's `get_queryset`;
+- a relay `id` of a Django type, which is the type name and the row's primary key;
+- a row resolver (`metadata={ROW_RESOLVER: True}`): one that reads only its row, the request
+  through `info` and its arguments, and returns no queryset. It is called directly, with its
+  arguments coerced by graphql-core and converted by strawberry once per request and field node,
+  and its value completed by graphql-core (the comments of every proposal of a page).
 
+The fields of each selection are planned once per request (every row of a list shares them).
 Everything else — and any qualifying field whose fast read raises, returns null for a non-null
 type, returns a queryset, or fails its type check — is executed by graphql-core exactly as
 before, so errors, null propagation and masking are unchanged. The fast path is switched off
@@ -41,15 +49,19 @@ from django.db.models.query_utils import DeferredAttribute
 from graphql import (
     GraphQLEnumType,
     GraphQLField,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
 )
+from graphql.execution.executor import to_nodes
+from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, Undefined, gather_with_cancel
 from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from strawberry_django.optimizer import DjangoOptimizerExtension
@@ -64,11 +76,15 @@ _MISSING = object()
 class FieldPlan:
     """How to read one field of one object type without the resolver stack."""
 
-    read: Callable[[Any], Any]
+    read: Callable[[Any], Any] | None  # None for a row resolver (called with its arguments)
     return_type: Any  # the field's declared GraphQL type, for error handling
     non_null: bool
     leaf: GraphQLScalarType | GraphQLEnumType | None
-    object_type: GraphQLObjectType | None
+    object_type: GraphQLObjectType | None  # the object, or the list's items
+    item_type: Any = None  # a list's declared item type (None: not a list)
+    item_non_null: bool = False
+    field: StrawberryField | None = None  # set for a row resolver (ROW_RESOLVER)
+    field_def: GraphQLField | None = None
 
 
 def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
@@ -151,17 +167,56 @@ def _attribute_reader(field: StrawberryField, origin: type, leaf: bool) -> Calla
     return lambda row: getattr(row, attname)
 
 
+# strawberry.field(metadata={ROW_RESOLVER: True}): a resolver that reads only its row, the
+# request (through `info`) and its arguments, and never returns a queryset. The fast path calls
+# it directly with its arguments converted once per request, skipping strawberry's per-call
+# wrapper and the optimizer's middleware (which only acts on querysets).
+ROW_RESOLVER = "ruamkhid.row_resolver"
+
+
+def _row_resolver_plan(field: StrawberryField, graphql_field: GraphQLField) -> FieldPlan | None:
+    resolver = field.base_resolver
+    if resolver is None or resolver.is_async:
+        return None
+    if inspect.isgeneratorfunction(resolver._unbound_wrapped_func):
+        return None
+    _, non_null = _unwrap(graphql_field.type)
+    return FieldPlan(
+        read=None,
+        return_type=graphql_field.type,
+        non_null=non_null,
+        leaf=None,
+        object_type=None,
+        field=field,
+        field_def=graphql_field,
+    )
+
+
 def plan_field(parent: GraphQLObjectType, graphql_field: GraphQLField) -> FieldPlan | None:
     """The fast plan of one field, or None when graphql-core must execute it."""
-    if graphql_field.args:
-        return None
     field = (graphql_field.extensions or {}).get(_BACKREF)
     definition = _definition(parent)
     if not isinstance(field, StrawberryField) or definition is None or field.extensions:
         return None
+    if field.metadata.get(ROW_RESOLVER):
+        return _row_resolver_plan(field, graphql_field)
+    if graphql_field.args:
+        return None
     inner, non_null = _unwrap(graphql_field.type)
+    item_type = item = None
+    item_non_null = False
+    if isinstance(inner, GraphQLList):
+        # Lists of objects only, read as a whole: a plain attribute of a plain strawberry
+        # object (a connection's edges) or a resolver of the row alone. Relations of Django
+        # types never qualify (_attribute_reader), so no queryset skips its get_queryset.
+        item_type = inner.of_type
+        item, item_non_null = _unwrap(item_type)
+        if not isinstance(item, GraphQLObjectType):
+            return None
     leaf = inner if isinstance(inner, GraphQLScalarType | GraphQLEnumType) else None
-    object_type = inner if isinstance(inner, GraphQLObjectType) else None
+    object_type = item if item_type is not None else inner
+    if not isinstance(object_type, GraphQLObjectType):
+        object_type = None
     if leaf is None and object_type is None:
         return None
     origin = definition.origin
@@ -174,7 +229,9 @@ def plan_field(parent: GraphQLObjectType, graphql_field: GraphQLField) -> FieldP
         read = _attribute_reader(field, origin, leaf is not None)
     if read is None:
         return None
-    return FieldPlan(read, graphql_field.type, non_null, leaf, object_type)
+    return FieldPlan(
+        read, graphql_field.type, non_null, leaf, object_type, item_type, item_non_null
+    )
 
 
 # Plans per schema, then per object type and field name: computed once per process.
@@ -198,6 +255,33 @@ def _plan(by_name: dict[str, Any], parent: GraphQLObjectType, name: str) -> Fiel
     return plan  # type: ignore[return-value]
 
 
+_TYPENAME = object()  # "answer the parent type's name"
+
+
+def _read_leaf(plan: FieldPlan, source: Any) -> Any:
+    """A scalar or enum, serialised; _FALLBACK when graphql-core must execute the field."""
+    try:
+        value = plan.read(source)
+    except Exception:
+        return _FALLBACK
+    if value is None or value is Undefined:
+        return _FALLBACK if plan.non_null else None
+    try:
+        coerced = plan.leaf.coerce_output_value(value)  # type: ignore[union-attr]
+    except Exception:
+        return _FALLBACK
+    return _FALLBACK if coerced is None or coerced is Undefined else coerced
+
+
+def _is_type_of(object_type: GraphQLObjectType, value: Any) -> bool:
+    if object_type.is_type_of is None:
+        return True
+    try:
+        return object_type.is_type_of(value, None) is True
+    except Exception:
+        return False
+
+
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, with trivial fields read directly (see the module docstring)."""
 
@@ -213,6 +297,30 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if plans is None:
             plans = _PLANS[self.schema] = {}
         self._plans = plans
+        self._compiled_sets: dict[Any, tuple[Any, Any]] = {}
+
+    def _compiled(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list:
+        """(response name, field details, plan or None) per field of a selection, once per
+        request: graphql-core hands every row of a list the same grouped field set."""
+        known = self._compiled_sets.get(id(grouped_field_set))
+        if known is not None and known[0] is grouped_field_set:
+            return known[1]
+        by_name = _type_plans(self._plans, parent_type)
+        compiled = []
+        for response_name, details in grouped_field_set.items():
+            node = details[0].node
+            name = node.name.value
+            if name == "__typename":
+                plan: Any = _TYPENAME
+            elif node.directives:
+                plan = None  # @stream and the like: graphql-core's path
+            else:
+                plan = _plan(by_name, parent_type, name)
+                if plan is not None and plan.field is None and node.arguments:
+                    plan = None  # arguments the schema does not declare: graphql-core's error
+            compiled.append((response_name, details, plan))
+        self._compiled_sets[id(grouped_field_set)] = (grouped_field_set, compiled)
+        return compiled
 
     def execute_fields(
         self,
@@ -231,17 +339,29 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         is_awaitable = self.is_awaitable
         awaitable_fields: list[str] = []
-        by_name = _type_plans(self._plans, parent_type)
         try:
-            for response_name, details in grouped_field_set.items():
-                node = details[0].node
-                name = node.name.value
-                if name == "__typename":
+            for response_name, details, plan in self._compiled(parent_type, grouped_field_set):
+                if plan is None:
+                    result: Any = _FALLBACK
+                elif plan is _TYPENAME:
                     results[response_name] = parent_type.name
                     continue
-                plan = None if node.arguments else _plan(by_name, parent_type, name)
-                result: Any = _FALLBACK
-                if plan is not None:
+                elif plan.leaf is not None:
+                    result = _read_leaf(plan, source_value)
+                    if result is not _FALLBACK:
+                        results[response_name] = result
+                        continue
+                elif plan.field is not None:
+                    result = self._resolve_row(
+                        plan,
+                        parent_type,
+                        source_value,
+                        path,
+                        response_name,
+                        details,
+                        position_context,
+                    )
+                else:
                     result = self._read(
                         plan,
                         parent_type,
@@ -275,6 +395,73 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
+    def _resolve_row(
+        self,
+        plan: FieldPlan,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        details: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's execute_field for a ROW_RESOLVER field: the same argument values,
+        errors and completion, the resolver called directly."""
+        field, field_def = plan.field, plan.field_def
+        assert field is not None and field_def is not None
+        field_path = Path(path, response_name, parent_type.name)
+        info = self.build_resolve_info(field_def, to_nodes(details), parent_type, field_path)
+        try:
+            kwargs = self._row_resolver_arguments(field, field_def, details[0], info)
+            resolver = field.base_resolver
+            args = [source] if resolver.self_parameter else []
+            for parameter in (resolver.root_parameter, resolver.parent_parameter):
+                if parameter is not None:
+                    kwargs[parameter.name] = source
+            if resolver.info_parameter is not None:
+                kwargs[resolver.info_parameter.name] = (
+                    self.schema._strawberry_schema.config.info_class(_raw_info=info, _field=field)
+                )
+            result = resolver(*args, **kwargs)
+            if self.is_awaitable(result):
+                raise TypeError(f"{field.name} is marked as a row resolver but awaits")
+            completed = self.complete_value(
+                plan.return_type, details, info, field_path, result, position_context
+            )
+        except Exception as raw_error:
+            self.handle_field_error(raw_error, plan.return_type, details, field_path)
+            return None
+        if self.is_awaitable(completed):
+            return self._settled(completed, plan.return_type, details, field_path)
+        return completed
+
+    def _row_resolver_arguments(
+        self, field: StrawberryField, field_def: GraphQLField, details: Any, info: Any
+    ) -> dict[str, Any]:
+        """The field's arguments as its resolver takes them, converted once per request and
+        field node (every row of a list passes the same ones)."""
+        key = ("arguments", id(details.node), id(details.fragment_variable_values))
+        known = self._compiled_sets.get(key)
+        if known is not None and known[0] == (details.node, details.fragment_variable_values):
+            return dict(known[1])
+        values = get_argument_values(
+            field_def,
+            details.node,
+            self.variable_values,
+            details.fragment_variable_values,
+            self.hide_suggestions,
+        )
+        strawberry_schema = self.schema._strawberry_schema
+        converted = convert_arguments(
+            values,
+            field.arguments,
+            scalar_registry=strawberry_schema.schema_converter.scalar_registry,
+            config=strawberry_schema.config,
+            info=None,
+        )
+        self._compiled_sets[key] = ((details.node, details.fragment_variable_values), converted)
+        return dict(converted)
+
     def _read(
         self,
         plan: FieldPlan,
@@ -285,26 +472,22 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         details: Any,
         position_context: Any,
     ) -> Any:
+        """An object or a list of objects; _FALLBACK before anything ran if graphql-core must
+        execute the field instead."""
         try:
             value = plan.read(source)
         except Exception:
             return _FALLBACK
         if value is None or value is Undefined:
             return _FALLBACK if plan.non_null else None
-        if plan.leaf is not None:
-            try:
-                coerced = plan.leaf.coerce_output_value(value)
-            except Exception:
-                return _FALLBACK
-            return _FALLBACK if coerced is None or coerced is Undefined else coerced
         object_type = plan.object_type
         assert object_type is not None
-        if object_type.is_type_of is not None:
-            try:
-                if object_type.is_type_of(value, None) is not True:
-                    return _FALLBACK
-            except Exception:
-                return _FALLBACK
+        if plan.item_type is not None:
+            return self._read_list(
+                plan, parent_type, value, path, response_name, details, position_context
+            )
+        if not _is_type_of(object_type, value):
+            return _FALLBACK
         field_path = Path(path, response_name, parent_type.name)
         try:
             completed = self.collect_and_execute_subfields(
@@ -314,15 +497,69 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             self.handle_field_error(raw_error, plan.return_type, details, field_path)
             return None
         if self.is_awaitable(completed):
-            return self._await_object(completed, plan, details, field_path)
+            return self._settled(completed, plan.return_type, details, field_path)
         return completed
 
-    def _await_object(self, completed: Any, plan: FieldPlan, details: Any, path: Path) -> Any:
-        async def await_completed() -> Any:
+    def _read_list(
+        self,
+        plan: FieldPlan,
+        parent_type: GraphQLObjectType,
+        items: Any,
+        path: Path | None,
+        response_name: str,
+        details: Any,
+        position_context: Any,
+    ) -> Any:
+        """graphql-core's complete_list_value for a list of objects, without its per-item
+        layers. Anything it would refuse (not a list, a null item of a non-null type, an item
+        of another type) leaves the whole field to graphql-core, checked before any item runs."""
+        object_type = plan.object_type
+        if not isinstance(items, list | tuple):
+            return _FALLBACK
+        for item in items:
+            if item is None:
+                if plan.item_non_null:
+                    return _FALLBACK
+            elif not _is_type_of(object_type, item):
+                return _FALLBACK
+        field_path = Path(path, response_name, parent_type.name)
+        completed: list[Any] = []
+        awaitable = False
+        for index, item in enumerate(items):
+            if item is None:
+                completed.append(None)
+                continue
+            item_path = Path(field_path, index, None)
+            try:
+                value = self.collect_and_execute_subfields(
+                    object_type, details, item_path, item, position_context
+                )
+            except Exception as raw_error:
+                try:  # null in place of the item, or (non-null item) of the whole list
+                    self.handle_field_error(raw_error, plan.item_type, details, item_path)
+                except Exception as list_error:
+                    self.handle_field_error(list_error, plan.return_type, details, field_path)
+                    return None
+                value = None
+            if self.is_awaitable(value):
+                awaitable = True
+                value = self._settled(value, plan.item_type, details, item_path)
+            completed.append(value)
+        if awaitable:
+            return self._settled(self._gathered(completed), plan.return_type, details, field_path)
+        return completed
+
+    def _settled(self, completed: Any, error_type: Any, details: Any, path: Path) -> Any:
+        """Await a completion; an error is handled as graphql-core would for `error_type`."""
+
+        async def settle() -> Any:
             try:
                 return await completed
             except Exception as raw_error:
-                self.handle_field_error(raw_error, plan.return_type, details, path)
+                self.handle_field_error(raw_error, error_type, details, path)
                 return None
 
-        return await_completed()
+        return settle()
+
+    async def _gathered(self, items: list) -> list:
+        return [await item if self.is_awaitable(item) else item for item in items]

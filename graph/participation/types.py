@@ -13,14 +13,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 import strawberry_django
-from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet, Value
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from strawberry import relay
 from strawberry_django.relay import DjangoListConnection
 
 from graph.accounts.types import PUBLIC_NAME_FIELDS, ParticipantType
 from graph.base import TenantScoped
 from graph.context import Info
+from graph.execution import ROW_RESOLVER
 from graph.fields import OrderedConnectionField, optional_argument
+from graph.participation.comment_pages import proposal_comments
 from participation import abilities
 from participation.abilities import Ability as AbilityValue
 from participation.models import Alignment as AlignmentChoice
@@ -143,6 +145,14 @@ RESPONSES_NEWEST_FIRST = OfficialResponse.objects.select_related("responding_age
 
 
 # --- comments --------------------------------------------------------------------------------
+
+
+# strawberry's own descriptions of the relay arguments (its copy for `last` included), so that
+# a connection resolved here reads like every other in the schema.
+BEFORE = "Returns the items in the list that come before the specified cursor."
+AFTER = "Returns the items in the list that come after the specified cursor."
+FIRST = "Returns the first n items from the list."
+LAST = "Returns the items in the list that come after the specified cursor."
 
 
 class CommentsField(OrderedConnectionField):
@@ -294,7 +304,7 @@ class ProposalType(TenantScoped, relay.Node):
         if abilities.is_signed_in(user):
             mine = Support.objects.filter(proposal_id=OuterRef("pk"), user_id=user.pk)
             return queryset.annotate(viewer_supports=Exists(mine))
-        return queryset.annotate(viewer_supports=Value(False, output_field=BooleanField()))
+        return queryset  # the public supports nothing: viewer_has_supported reads False
 
     @strawberry_django.field(
         select_related=["author"],
@@ -326,9 +336,28 @@ class ProposalType(TenantScoped, relay.Node):
     def consultation(self, info: Info) -> Annotated[ConsultationType, CMS_TYPES]:
         return consultation_of(self, info)
 
-    comments: DjangoListConnection[CommentType] = strawberry_django.connection(
-        field_cls=CommentsField, description="Top-level comments; replies nest below them."
+    @strawberry.field(
+        description="Top-level comments; replies nest below them.",
+        metadata={ROW_RESOLVER: True},  # reads its row, the request and its arguments only
     )
+    def comments(
+        self,
+        info: Info,
+        order_by: CommentOrder | None = CommentOrder.OLDEST,
+        before: Annotated[str | None, strawberry.argument(description=BEFORE)] = None,
+        after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
+        last: Annotated[int | None, strawberry.argument(description=LAST)] = None,
+    ) -> DjangoListConnection[CommentType]:
+        # One windowed statement for the comments of every proposal of the list (comment_pages).
+        ordering = COMMENT_ORDERINGS[order_by or CommentOrder.OLDEST]
+        return proposal_comments(
+            info,
+            self,
+            (ordering, before, after, first, last),
+            lambda: CommentType.visible(Comment.objects.filter(parent__isnull=True), info),
+            DjangoListConnection[CommentType],
+        )
 
     @strawberry_django.field(prefetch_related=["consultation__phases"])
     def viewer_can(self, root: Proposal, info: Info) -> ProposalAbilities:

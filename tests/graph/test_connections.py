@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from cms.phases import PhaseKind
 from participation.models import Proposal
 from tests.factories import UserFactory, make_agency, make_consultation
-from tests.graph.participation.conftest import rolled_back
+from tests.module_data import rolled_back
 from tests.participation.conftest import make_comment, make_proposal, phases_with_current
 
 pytestmark = pytest.mark.django_db

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from base64 import b64encode
+from enum import Enum
 
 import pytest
 import strawberry
@@ -18,15 +19,15 @@ from strawberry.extensions import SchemaExtension
 from bench.operations import Q1, Q2
 from cms.phases import PhaseKind
 from graph import execution
-from graph.execution import FastExecutionContext, plan_field
+from graph.execution import ROW_RESOLVER, FastExecutionContext, plan_field
 from graph.schema import schema
 from participation import services
 from participation.models import ProposalStatus
 from permissions.memberships import grant_role
 from permissions.roles import Role
 from tests.factories import UserFactory, make_agency, make_consultation
-from tests.graph.participation.conftest import rolled_back
 from tests.graph.test_security_limits import RICH_PAGE
+from tests.module_data import rolled_back
 from tests.participation.conftest import make_comment, make_proposal, phases_with_current
 
 pytestmark = pytest.mark.django_db
@@ -180,6 +181,10 @@ def field_plan(type_name: str, field_name: str):
         ("Comment", "author"),
         ("Participant", "displayName"),
         ("ProposalEdge", "node"),
+        ("ProposalConnection", "edges"),  # a list of plain objects
+        ("Proposal", "officialResponses"),  # a list from a resolver of the row alone
+        ("Consultation", "phases"),
+        ("Proposal", "comments"),  # a row resolver: called directly, with its arguments
     ],
 )
 def test_trivial_fields_have_a_plan(type_name, field_name):
@@ -189,11 +194,11 @@ def test_trivial_fields_have_a_plan(type_name, field_name):
 @pytest.mark.parametrize(
     "type_name, field_name, why",
     [
-        ("Proposal", "comments", "takes arguments (pagination, visibility)"),
         ("Proposal", "viewerCan", "reads the viewer"),
         ("Proposal", "moderation", "reads the viewer (permission check)"),
         ("Proposal", "consultation", "reads the request context"),
-        ("Proposal", "officialResponses", "a list"),
+        ("Consultation", "topics", "a list of scalars"),
+        ("Consultation", "proposals", "a relation list: its type's get_queryset applies"),
         ("Comment", "parent", "a relation: its type's get_queryset applies"),
         ("Comment", "replies", "takes arguments"),
         ("Consultation", "body", "reads the request context"),
@@ -208,10 +213,25 @@ def test_fields_that_depend_on_more_than_the_row_have_no_plan(type_name, field_n
 # --- a small schema of its own: errors and null propagation on both paths ------------------
 
 
+@strawberry.enum
+class Tone(Enum):
+    SOFT = "soft"
+    LOUD = "loud"
+
+
 @strawberry.type
 class Item:
     name: str | None
     label: str
+
+    @strawberry.field(metadata={ROW_RESOLVER: True})
+    def say(self, info: strawberry.Info, times: int = 1, tone: Tone = Tone.SOFT) -> str:
+        """A row resolver: arguments converted (an enum member), info given, errors raised."""
+        if times < 0:
+            raise ValueError("times must not be negative")
+        assert isinstance(tone, Tone) and info.field_name == "say"
+        text = (self.label or "") * times
+        return text.upper() if tone is Tone.LOUD else text
 
     @strawberry.field
     def shout(self) -> str:
@@ -238,8 +258,26 @@ class ItemQuery:
     def parent(self) -> Item:
         return Item(name="p", label="parent")
 
+    @strawberry.field
+    def loose(self) -> list[Item | None]:
+        """Nullable items: an item whose non-null field fails is null, the others stay."""
+        return [Item(name="a", label="ok"), Item(name="b", label=None), None]
 
-ITEMS = "{ items { name label shout } parent { __typename name child { label shout name } } }"
+    @strawberry.field
+    def holes(self) -> list[Item] | None:
+        """A null where an item may not be: graphql-core's error, the list null."""
+        return [Item(name="a", label="ok"), None]
+
+    @strawberry.field
+    def strangers(self) -> list[Item] | None:
+        """Not Items at all (no is_type_of here): read like any object."""
+        return [Item(name="x", label="ok")]
+
+
+ITEMS = (
+    "{ items { name label shout } parent { __typename name child { label shout name } } "
+    "loose { name label } holes { name } strangers { __typename label } }"
+)
 
 
 def run_small(fast: bool, monkeypatch, extensions=()) -> dict:
@@ -263,6 +301,38 @@ def test_errors_and_null_propagation_match_graphql_core(monkeypatch):
     assert any("Cannot return null for non-nullable field Item.label" in m for m in messages)
     assert fast["data"]["items"] is None  # a null in a non-null item nulls the nullable list
     assert fast["data"]["parent"]["child"] is None  # the error nulls the nullable parent
+    assert fast["data"]["loose"] == [{"name": "a", "label": "ok"}, None, None]
+    assert fast["data"]["holes"] is None
+    assert any("Cannot return null for non-nullable field ItemQuery.holes" in m for m in messages)
+
+
+SAYS = """query Says($n: Int!) {
+  strangers { twice: say(times: $n, tone: LOUD) once: say plain: say(times: 1, tone: SOFT) }
+  loose { say(times: -1) }
+}"""
+
+
+def test_row_resolvers_answer_as_strawberry_does_with_arguments_converted_once(monkeypatch):
+    def run(fast: bool) -> tuple:
+        monkeypatch.setattr(FastExecutionContext, "enabled", fast)
+        small = strawberry.Schema(query=ItemQuery, execution_context_class=FastExecutionContext)
+        result = small.execute_sync(SAYS, variable_values={"n": 2})
+        return result.data, sorted((e.message, tuple(e.path)) for e in result.errors or [])
+
+    conversions = []
+    convert = execution.convert_arguments
+    monkeypatch.setattr(
+        execution, "convert_arguments", lambda *a, **k: conversions.append(1) or convert(*a, **k)
+    )
+    slow, fast = run(False), run(True)
+    assert fast == slow
+    data, errors = fast
+    assert data["strangers"] == [{"twice": "OKOK", "once": "ok", "plain": "ok"}]
+    assert data["loose"] == [None, None, None]  # each item's non-null `say` failed
+    assert errors[0] == ("times must not be negative", ("loose", 0, "say"))
+    # Three selections of `say` on one row, one on each of two rows of `loose`: four nodes,
+    # each converted once (the second `loose` row reuses its node's arguments).
+    assert len(conversions) == 4
 
 
 class ResolveHook(SchemaExtension):

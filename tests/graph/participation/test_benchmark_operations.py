@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from bench.operations import Q1, Q2
+from bench.operations import LADDER, Q1, Q2
 from participation.models import Comment, Proposal, Support
 from tests.factories import UserFactory, make_consultation
 
@@ -115,3 +115,22 @@ def test_statement_count_is_constant(gql, agency_a, agency_b, citizens, query, e
     _, large = run(gql, query, "agency-b")
     assert small == large, f"{small} statements for 10 proposals, {large} for 200"
     assert large == expected
+
+
+@pytest.mark.parametrize("step", list(LADDER)[1:])
+def test_each_step_of_the_profiling_ladder_is_a_part_of_q1(gql, agency_a, citizens, step):
+    """bench/inprocess.py --ladder times Q1 built up step by step: each step must answer, and
+    with the same values Q1 answers for the fields they share."""
+    seed(agency_a, 3, citizens)
+    variables = {"agency": "agency-a", "slug": "climate-plan"}
+    part = gql.ok(LADDER[step], variables)["consultation"]
+    whole = gql.ok(Q1, variables)["consultation"]
+
+    def within(small, large):
+        if isinstance(small, dict):
+            return all(within(v, large[k]) for k, v in small.items() if k != "__typename")
+        if isinstance(small, list):
+            return len(small) == len(large) and all(map(within, small, large))
+        return small == large
+
+    assert part["title"] == whole["title"] and within(part, whole)

@@ -27,7 +27,7 @@ from permissions.memberships import grant_role
 from permissions.roles import Role
 from tests.conftest import GraphQLClient
 from tests.factories import UserFactory, make_agency, make_consultation
-from tests.graph.participation.conftest import rolled_back
+from tests.module_data import rolled_back
 from tests.participation.conftest import make_comment, make_proposal, phases_with_current
 
 pytestmark = pytest.mark.django_db
