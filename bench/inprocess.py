@@ -36,15 +36,17 @@ import django
 
 django.setup()
 
+from config.heap import settle_heap  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.operations import Q1, Q2, VARIABLES  # noqa: E402
+from bench.operations import LADDER, Q1, Q2, VARIABLES  # noqa: E402
 
 OPERATIONS = {"Q1": Q1, "Q2": Q2}
 
 
 def post(client: Client, document: str) -> dict:
-    body = json.dumps({"query": document, "variables": VARIABLES})
+    variables = VARIABLES if "$agency" in document else {}
+    body = json.dumps({"query": document, "variables": variables})
     response = client.post("/graphql/", body, content_type="application/json")
     if response.status_code != 200:
         raise SystemExit(f"HTTP {response.status_code}: {response.content[:300]!r}")
@@ -54,22 +56,10 @@ def post(client: Client, document: str) -> dict:
     return answer
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--op", choices=sorted(OPERATIONS), default="Q1")
-    parser.add_argument("-n", type=int, default=50, help="timed requests (after 5 warm-ups)")
-    parser.add_argument("--cprofile", action="store_true", help="profile the timed requests")
-    parser.add_argument("--top", type=int, default=30)
-    parser.add_argument("--sort", default="tottime", help="pstats sort key")
-    args = parser.parse_args()
-
-    document = OPERATIONS[args.op]
-    client = Client(HTTP_HOST="127.0.0.1")
-    for _ in range(5):
-        post(client, document)
-    profiler = cProfile.Profile() if args.cprofile else None
+def timed(client: Client, document: str, n: int, profiler: cProfile.Profile | None) -> list:
+    """CPU milliseconds of each of `n` requests."""
     times = []
-    for _ in range(args.n):
+    for _ in range(n):
         started = time.process_time()
         if profiler:
             profiler.enable()
@@ -77,6 +67,37 @@ def main() -> None:
         if profiler:
             profiler.disable()
         times.append((time.process_time() - started) * 1000)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--op", choices=sorted(OPERATIONS), default="Q1")
+    parser.add_argument("-n", type=int, default=50, help="timed requests (after 5 warm-ups)")
+    parser.add_argument("--cprofile", action="store_true", help="profile the timed requests")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--sort", default="tottime", help="pstats sort key")
+    parser.add_argument("--ladder", action="store_true", help="time Q1 built up step by step")
+    args = parser.parse_args()
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    if args.ladder:
+        for document in LADDER.values():
+            for _ in range(5):
+                post(client, document)
+        settle_heap()
+        for name, document in LADDER.items():
+            times = timed(client, document, args.n, None)
+            print(
+                f"{name:28s} CPU ms median {statistics.median(times):6.2f}, min {min(times):6.2f}"
+            )
+        return
+    document = OPERATIONS[args.op]
+    for _ in range(5):
+        post(client, document)
+    settle_heap()  # as gunicorn's arbiter does before forking (config/heap.py)
+    profiler = cProfile.Profile() if args.cprofile else None
+    times = timed(client, document, args.n, profiler)
     print(
         f"{args.op}: CPU ms/request median {statistics.median(times):.2f}, "
         f"min {min(times):.2f}, max {max(times):.2f} over {args.n} requests"

@@ -41,3 +41,25 @@ COMMENT = (
     "{ comment { id } errors { code } } }"
 )
 VARIABLES = {"agency": "a", "slug": "climate-plan"}
+
+# Q1 built up step by step (`--ladder`): what each part of the page costs (bench/PROFILE.md).
+_CONSULTATION = (
+    "query L($agency: String!, $slug: String!) { consultation(agency: $agency, slug: $slug) "
+)
+_PROPOSALS = "proposals(first: 50, orderBy: SUPPORTS) { totalCount edges { node { id"
+_FIELDS = " title body status supportCount createdAt author { displayName }"
+LADDER = {
+    "{ __typename }": "{ __typename }",
+    "consultation { title }": _CONSULTATION + "{ title } }",
+    "+ intro, body, phases": _CONSULTATION
+    + "{ title intro body { __typename ... on RichTextBlock { html } } "
+    "phases { title startsAt endsAt } } }",
+    "+ proposals { id }": _CONSULTATION + "{ title " + _PROPOSALS + " } } } } }",
+    "+ proposal fields": _CONSULTATION + "{ title " + _PROPOSALS + _FIELDS + " } } } } }",
+    "+ comments { __typename }": _CONSULTATION
+    + "{ title "
+    + _PROPOSALS
+    + _FIELDS
+    + " comments(first: 5, orderBy: OLDEST) { __typename } } } } } }",
+    "Q1": Q1,
+}
