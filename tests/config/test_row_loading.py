@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from django.db.models.signals import post_init
+from django.db.models.signals import post_init, pre_init
 from wagtail.images import get_image_model
 
 from accounts.models import User
@@ -89,3 +89,25 @@ def test_a_fast_row_loads_deferred_columns_and_saves_as_an_update(comment):
 def test_models_with_working_descriptors_keep_djangos_path():
     assert has_plain_columns(Comment) and has_plain_columns(User)
     assert not has_plain_columns(get_image_model())  # its file column's descriptor does work
+
+
+def test_a_listener_connected_after_fast_loads_is_heard_at_once(comment):
+    """The fast path reads the signals' per-sender cache; connecting a listener clears it, so
+    the very next row goes through Django's path, and disconnecting returns to the fast one."""
+    queryset = Comment.objects.filter(pk=comment.pk)
+    list(queryset.all())  # the cache now says: nobody listens to Comment
+    heard = []
+
+    def listener(sender, **kwargs):
+        heard.append(sender)
+
+    for signal in (pre_init, post_init):
+        signal.connect(listener, sender=Comment)
+        try:
+            list(queryset.all())
+        finally:
+            signal.disconnect(listener, sender=Comment)
+        assert heard, signal
+        heard.clear()
+        list(queryset.all())
+        assert not heard  # disconnected: nothing runs
