@@ -16,10 +16,11 @@ from wagtail.models import PageQuerySet
 
 from cms.phases import ConsultationStatus
 from config.row_loading import LoadedTogether
+from config.statement_cache import StatementCached
 
 
-class SiblingAwarePageQuerySet(LoadedTogether, PageQuerySet):
-    pass
+class SiblingAwarePageQuerySet(StatementCached, LoadedTogether, PageQuerySet):
+    """Pages know their list; their selects are compiled once per exact query."""
 
 
 class ConsultationQuerySet(SiblingAwarePageQuerySet):

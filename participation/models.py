@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.row_loading import FastLoadingModel, LoadedTogether
+from config.statement_cache import StatementCached
 
 # Replies nest at most this deep: 0 = top-level, 1 = reply, 2 = reply to a reply (3 levels).
 MAX_COMMENT_DEPTH = 2
@@ -52,8 +53,13 @@ class Moderated(FastLoadingModel):
         abstract = True
 
 
-class ProposalQuerySet(LoadedTogether, models.QuerySet):
-    """Proposals know the list they were loaded with (a page's comments load for all of it)."""
+class ProposalQuerySet(StatementCached, LoadedTogether, models.QuerySet):
+    """Proposals know the list they were loaded with (a page's comments load for all of it);
+    their selects are compiled once per exact query (config.statement_cache)."""
+
+
+class CommentQuerySet(StatementCached, models.QuerySet):
+    """Comment selects are compiled once per exact query (config.statement_cache)."""
 
 
 class Proposal(Moderated):
@@ -131,6 +137,8 @@ class Comment(Moderated):
 
     Deleting is soft: the body is blanked and the row kept, so replies keep their thread.
     """
+
+    objects = CommentQuerySet.as_manager()
 
     agency = models.ForeignKey(
         "permissions.Agency", on_delete=models.CASCADE, editable=False, related_name="comments"

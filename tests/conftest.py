@@ -119,3 +119,12 @@ def editor_b(make_member, agency_b):
 @pytest.fixture
 def superuser(db):
     return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _statement_cache_verified():
+    """Every cached SQL statement is compiled again and compared (config.statement_cache)."""
+    from django.conf import settings
+
+    settings.SQL_STATEMENT_CACHE = "verify"
+    yield

@@ -9,22 +9,13 @@ from wagtail.images import get_image_model
 from accounts.models import User
 from config.row_loading import has_plain_columns
 from participation.models import Comment
-from tests.participation.conftest import (  # noqa: F401  (fixtures)
-    consultation,
-    consultation_in,
-    make_comment,
-    make_proposal,
-)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def comment(request):
-    page = request.getfixturevalue("consultation")
-    author = User.objects.create_user("row@example.org", "row@example.org", display_name="แถว")
-    proposal = make_proposal(page, author)
-    return make_comment(page, author, proposal, body="ความเห็นหนึ่ง")
+def comment(rows):
+    return rows["comments"]["first"]
 
 
 def django_built(queryset):
@@ -79,10 +70,10 @@ def test_fast_rows_equal_djangos_rows(comment, shape):
 def test_a_fast_row_loads_deferred_columns_and_saves_as_an_update(comment):
     row = Comment.objects.only("id").get(pk=comment.pk)
     assert row.get_deferred_fields() >= {"body", "author_id"}
-    assert row.body == "ความเห็นหนึ่ง"  # loaded on access
+    assert row.body == "ความเห็นของข้อแรก"  # loaded on access
     row.body = "แก้ไขแล้ว"
     row.save(update_fields=["body"])
-    assert Comment.objects.count() == 1
+    assert Comment.objects.count() == 2  # an update, not a new row
     assert Comment.objects.get(pk=comment.pk).body == "แก้ไขแล้ว"
 
 

@@ -1,0 +1,240 @@
+"""SQL compiled once per exact query, not once per request.
+
+Django compiles every statement on every request: for the benchmark's Q1 that is about 5 ms of
+~27 (the comments page statement alone 2 to 3 ms, its visibility rule included), for Q2 2.5 ms of
+~9 (bench/PROFILE.md). The same page asks the same statements over and over, so the compiled
+SQL, its parameters and the compiler's row layout (what turns result rows into models) are kept
+per process, keyed by the query itself.
+
+The key is exact: the pickled `Query` (every filter value, alias, annotation, ordering, limit,
+subquery), the database alias, the active time zone (date functions read it while compiling)
+and `elide_empty`. Pickling costs about a twentieth of compiling. Two queries with the same
+key compile to the same SQL and parameters, because compiling reads nothing else; so a hit is
+the statement Django would have built, and the visibility rule inside it is unchanged. What the
+key cannot capture is never cached: `select_for_update` (compiling checks that a transaction
+is open), combined queries, a query that does not pickle, and compiles with arguments
+(subqueries are compiled as part of their outer statement). A model instance in a filter (a
+related manager filters by its parent row) enters the key as its class and the values of its
+unique columns: a lookup against a row reads only the field it targets, and a foreign key can
+only target a unique field (the row's other state, its related rows above all, stays out).
+
+`SQL_STATEMENT_CACHE` (settings, from the environment): `on` (default), `off`, or `verify`,
+which the test suite uses: every hit is compiled again and must equal the cached statement.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db.models import Field, Model
+from django.db.models.sql import Query
+from django.db.models.sql.compiler import SQLCompiler
+from django.utils import timezone
+
+SIZE = 256  # statements per process; the hot pages use a handful
+
+# Compiler attributes that belong to one execution, not to the compiled statement.
+_OWN = frozenset({"query", "connection", "using", "elide_empty", "_statement_key"})
+
+
+_DEFERRED = "<deferred>"
+_UNIQUE: dict[type, tuple[str, ...]] = {}
+
+
+def _row(label: str, unique_values: tuple) -> None:
+    """What a model instance pickles to in a key (keys are never unpickled)."""
+
+
+def _reduce_row(obj: Model) -> tuple:
+    model = type(obj)
+    names = _UNIQUE.get(model)
+    if names is None:
+        names = _UNIQUE[model] = tuple(
+            f.attname for f in model._meta.concrete_fields if f.unique or f.primary_key
+        )
+    values = obj.__dict__
+    return _row, (model._meta.label, tuple(values.get(name, _DEFERRED) for name in names))
+
+
+class StatementCacheMismatch(AssertionError):
+    """`verify` mode: a cached statement differs from a fresh compile (a key that is not exact)."""
+
+
+class _Statements:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._data: OrderedDict[tuple, tuple[dict, tuple]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, key: tuple) -> tuple[dict, tuple] | None:
+        with self._lock:
+            found = self._data.get(key)
+            if found is not None:
+                self._data.move_to_end(key)
+            return found
+
+    def put(self, key: tuple, value: tuple[dict, tuple]) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+            self.hits = self.misses = 0
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+statements = _Statements(SIZE)
+
+_dispatch: dict[type, Any] | None = None
+
+
+def _field(path: str, args: tuple, kwargs: dict) -> None:
+    """What a field built for one expression pickles to in a key."""
+
+
+def _reduce_field(field: Field) -> Any:
+    """A model's field pickles by reference (Django's own reduction). A field made for one
+    expression (an annotation's output_field) would pickle its global creation counter, new
+    on every request; its class and constructor arguments are what compiling reads."""
+    if hasattr(field, "model"):
+        return field.__reduce__()
+    _, path, args, kwargs = field.deconstruct()
+    return _field, (path, tuple(args), kwargs)
+
+
+def _subclasses(cls: type) -> list[type]:
+    found = [cls]
+    for sub in cls.__subclasses__():
+        found += _subclasses(sub)
+    return found
+
+
+def _dispatch_table() -> dict[type, Any]:
+    """Built once, all models loaded: model rows and fields pickle as described above."""
+    global _dispatch
+    if _dispatch is None:
+        table: dict[type, Any] = dict.fromkeys(_subclasses(Field), _reduce_field)
+        table.update(dict.fromkeys(apps.get_models(include_auto_created=True), _reduce_row))
+        _dispatch = table
+    return _dispatch
+
+
+def statement_key(compiler: SQLCompiler) -> tuple | None:
+    """The exact key of the statement `compiler` would build, or None if it must compile."""
+    query = compiler.query
+    if query.select_for_update or query.combinator:
+        return None
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _dispatch_table()
+    try:
+        pickler.dump(query)
+    except (pickle.PicklingError, TypeError, AttributeError):
+        return None
+    return (
+        compiler.using or compiler.connection.alias,
+        type(compiler),
+        compiler.elide_empty,
+        timezone.get_current_timezone_name(),
+        buffer.getvalue(),
+    )
+
+
+def _mode() -> str:
+    return getattr(settings, "SQL_STATEMENT_CACHE", "on")
+
+
+class CachingCompilerMixin:
+    """execute_sql() compiles through the cache; other callers of as_sql() are untouched."""
+
+    def execute_sql(self, *args: Any, **kwargs: Any) -> Any:
+        if _mode() != "off":
+            self._statement_key = statement_key(self)  # type: ignore[arg-type]
+        return super().execute_sql(*args, **kwargs)  # type: ignore[misc]
+
+    def as_sql(self, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+        key = self.__dict__.pop("_statement_key", None)
+        if key is None or args or kwargs:
+            return super().as_sql(*args, **kwargs)  # type: ignore[misc]
+        found = statements.get(key)
+        if found is None:
+            statements.misses += 1
+            compiled = super().as_sql()  # type: ignore[misc]
+            state = {k: v for k, v in self.__dict__.items() if k not in _OWN}
+            statements.put(key, (state, compiled))
+            return compiled
+        statements.hits += 1
+        state, compiled = found
+        if _mode() == "verify":
+            _verify(self, compiled, state)
+        self.__dict__.update(state)
+        return compiled
+
+
+def _verify(compiler: Any, compiled: tuple[str, Any], state: dict) -> None:
+    fresh = type(compiler)(
+        compiler.query, compiler.connection, compiler.using, compiler.elide_empty
+    )
+    again = fresh.as_sql()
+    if (again[0], tuple(again[1])) != (compiled[0], tuple(compiled[1])):
+        raise StatementCacheMismatch(f"cached {compiled!r}\nfresh  {again!r}")
+    if _layout(fresh.__dict__) != _layout(state):
+        raise StatementCacheMismatch(f"row layout differs for {compiled[0]}")
+
+
+def _layout(state: dict) -> tuple:
+    """Each selected column's type, SQL and alias, and how many columns rows carry."""
+    columns = tuple(
+        (type(expression), tuple(sql_params[0:1]), tuple(sql_params[1]), alias)
+        for expression, sql_params, alias in state["select"]
+    )
+    return columns, state["col_count"], state["annotation_col_map"]
+
+
+_COMPILERS: dict[type, type] = {}
+
+
+def _caching(base: type[SQLCompiler]) -> type[SQLCompiler]:
+    cls = _COMPILERS.get(base)
+    if cls is None:
+        cls = _COMPILERS[base] = type(f"Caching{base.__name__}", (CachingCompilerMixin, base), {})
+    return cls
+
+
+class CachedStatementQuery(Query):
+    """A select whose compiler keeps compiled statements (updates, deletes, inserts and
+    aggregates built on other Query classes are not affected)."""
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):  # type: ignore[no-untyped-def]
+        compiler = super().get_compiler(using, connection, elide_empty)
+        if type(self) is CachedStatementQuery and isinstance(compiler, SQLCompiler):
+            compiler.__class__ = _caching(type(compiler))
+        return compiler
+
+
+class StatementCached:
+    """QuerySet mixin: the model's selects go through the statement cache."""
+
+    def __init__(
+        self,
+        model: type[Model] | None = None,
+        query: Query | None = None,
+        *args: Any,
+        **kwargs: Any,
+    ) -> None:
+        if query is None and model is not None:
+            query = CachedStatementQuery(model)
+        super().__init__(model, query, *args, **kwargs)  # type: ignore[call-arg]

@@ -1,0 +1,141 @@
+"""Compiled SQL kept per exact query (config/statement_cache.py).
+
+The whole suite runs with SQL_STATEMENT_CACHE=verify (tests/conftest.py): every hit is compiled
+again and compared. These tests pin what the key must tell apart and what is never cached.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from config import statement_cache
+from config.statement_cache import StatementCacheMismatch, statements
+from participation.models import Comment, Proposal
+
+pytestmark = pytest.mark.django_db
+
+
+def counted(run):
+    """(result, hits, misses) of running `run`.
+
+    The first compile of a new shape may miss twice: Django caches a few properties on the
+    column objects its fields share (`contains_aggregate`...), which changes their pickle once."""
+    hits, misses = statements.hits, statements.misses
+    result = run()
+    return result, statements.hits - hits, statements.misses - misses
+
+
+def test_the_same_query_compiles_once_and_answers_the_same(rows):
+    def titles():
+        return list(Proposal.objects.filter(title="ข้อเสนอแรก").values_list("title", flat=True))
+
+    warm = titles()
+    first, _, _ = counted(titles)
+    again, hits, misses = counted(titles)
+    assert warm == first == again == ["ข้อเสนอแรก"]
+    assert (hits, misses) == (1, 0)
+
+
+def test_other_values_are_other_statements(rows):
+    def by_title(title):
+        return list(Proposal.objects.filter(title=title).values_list("pk", flat=True))
+
+    assert by_title("ข้อเสนอแรก") == [rows["first"].pk]
+    assert by_title("ข้อเสนอที่สอง") == [rows["second"].pk]  # same shape, new parameter
+    assert by_title("ข้อเสนอแรก") == [rows["first"].pk]
+
+
+def test_a_parent_row_in_the_filter_keys_by_its_unique_columns(rows):
+    """A related manager filters by its parent row; each parent gets its own statement."""
+    for name in ("first", "second", "first"):
+        bodies = [c.body for c in rows[name].comments.all()]
+        assert bodies == [rows["comments"][name].body]
+
+
+def test_a_parent_rows_other_state_does_not_change_the_key(rows):
+    proposal = Proposal.objects.get(pk=rows["first"].pk)
+    list(proposal.comments.all())
+    proposal.title = "แก้ไขแล้ว"  # not a unique column: the statement is the same
+    proposal.__dict__["_loaded_with"] = [proposal, rows["second"]]
+    _, hits, misses = counted(lambda: list(proposal.comments.all()))
+    assert (hits, misses) == (1, 0)
+
+
+def test_an_annotation_made_per_request_still_hits(rows):
+    """An output_field built per request carries a new creation counter each time."""
+
+    def annotated():
+        newest = Comment.objects.filter(proposal=OuterRef("pk")).values("pk")[:1]
+        return list(
+            Proposal.objects.annotate(
+                newest=Subquery(newest, output_field=IntegerField()),
+                n=Count("comments"),
+                one=Value(1, output_field=IntegerField()),
+            )
+            .order_by("pk")
+            .values_list("newest", "n", "one")
+        )
+
+    warm = annotated()
+    first, _, _ = counted(annotated)
+    again, hits, misses = counted(annotated)
+    assert warm == first == again
+    assert (hits, misses) == (1, 0)
+
+
+def test_the_active_time_zone_is_part_of_the_key(rows):
+    def days():
+        return list(Comment.objects.annotate(day=TruncDate("created_at")).values_list("day"))
+
+    with timezone.override("UTC"):
+        _, _, misses_utc = counted(days)
+    with timezone.override("Asia/Bangkok"):
+        _, hits, misses_bangkok = counted(days)
+    assert misses_utc + misses_bangkok == 2 and hits == 0
+
+
+def test_select_for_update_is_never_cached(rows):
+    """Compiling it checks that a transaction is open; a cached statement would skip that."""
+    locked = Proposal.objects.select_for_update().filter(pk=rows["first"].pk)
+    for _ in range(2):
+        with transaction.atomic():
+            found, hits, misses = counted(lambda: [p.pk for p in locked.all()])
+        assert found == [rows["first"].pk]
+        assert (hits, misses) == (0, 0)
+
+
+def test_counts_and_exists_go_through_the_cache_correctly(rows):
+    for _ in range(2):
+        assert Comment.objects.filter(proposal=rows["first"]).count() == 1
+        assert Comment.objects.filter(proposal=rows["second"]).exists()
+        assert not Comment.objects.filter(body="ไม่มี").exists()
+
+
+def test_off_keeps_nothing(rows, settings):
+    settings.SQL_STATEMENT_CACHE = "off"
+    _, hits, misses = counted(lambda: list(Proposal.objects.filter(title="ปิด")))
+    assert (hits, misses) == (0, 0)
+
+
+def test_verify_catches_a_key_that_is_not_exact(rows, settings, monkeypatch):
+    settings.SQL_STATEMENT_CACHE = "verify"
+    real = statement_cache.statement_key
+    monkeypatch.setattr(
+        statement_cache,
+        "statement_key",
+        lambda compiler: (*real(compiler)[:-1], b"the same for every query"),
+    )
+    list(Proposal.objects.filter(title="ก"))
+    with pytest.raises(StatementCacheMismatch):
+        list(Proposal.objects.filter(title="ข"))
+    statements.clear()
+
+
+def test_the_suite_runs_in_verify_mode():
+    from django.conf import settings
+
+    assert settings.SQL_STATEMENT_CACHE == "verify"
