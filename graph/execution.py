@@ -39,6 +39,9 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from types import FunctionType
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -139,14 +142,39 @@ def _resolver_reader(field: StrawberryField) -> Callable[[Any], Any] | None:
         return None
     pass_self = resolver.self_parameter is not None
     names = [p.name for p in reserved]
+    func = resolver.wrapped_func
+    parameters = list(resolver.signature.parameters.values())
+    if (
+        pass_self
+        and isinstance(func, FunctionType)
+        and all(p.kind in _POSITIONAL for p in parameters)
+    ):
+        # def field(self, root): every parameter is the row, so it is passed by position,
+        # without StrawberryResolver.__call__ and a keyword dict per row (~1,000 calls a Q1).
+        count = len(parameters)
 
-    def read(row: Any) -> Any:
-        value = resolver(*((row,) if pass_self else ()), **dict.fromkeys(names, row))
-        if isinstance(value, BaseManager | QuerySet) or inspect.isawaitable(value):
-            raise TypeError("a list or an awaitable")  # -> graphql-core's path
+        def read(row: Any) -> Any:
+            return _checked(func(*(row,) * count))
+
+        return read
+
+    def read_by_name(row: Any) -> Any:
+        return _checked(resolver(*((row,) if pass_self else ()), **dict.fromkeys(names, row)))
+
+    return read_by_name
+
+
+_POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+# Values that are never lists or awaitables (inspect.isawaitable's ABC check skipped).
+_PLAIN_VALUES = frozenset({str, int, float, bool, type(None), datetime, date, Decimal})
+
+
+def _checked(value: Any) -> Any:
+    if type(value) in _PLAIN_VALUES:
         return value
-
-    return read
+    if isinstance(value, BaseManager | QuerySet) or inspect.isawaitable(value):
+        raise TypeError("a list or an awaitable")  # -> graphql-core's path
+    return value
 
 
 def _attribute_reader(field: StrawberryField, origin: type, leaf: bool) -> Callable | None:

@@ -219,10 +219,16 @@ class Tone(Enum):
     LOUD = "loud"
 
 
+def item_tag(root: Item) -> str:
+    """A resolver of the row through `root` alone (no self): its row passed by name."""
+    return f"#{root.name}"
+
+
 @strawberry.type
 class Item:
     name: str | None
     label: str
+    tag: str = strawberry.field(resolver=item_tag)
 
     @strawberry.field(metadata={ROW_RESOLVER: True})
     def say(self, info: strawberry.Info, times: int = 1, tone: Tone = Tone.SOFT) -> str:
@@ -275,7 +281,7 @@ class ItemQuery:
 
 
 ITEMS = (
-    "{ items { name label shout } parent { __typename name child { label shout name } } "
+    "{ items { name label shout tag } parent { __typename name child { label shout name } } "
     "loose { name label } holes { name } strangers { __typename label } }"
 )
 
@@ -290,6 +296,14 @@ def run_small(fast: bool, monkeypatch, extensions=()) -> dict:
         "data": result.data,
         "errors": sorted((e.message, tuple(e.path or ())) for e in result.errors or []),
     }
+
+
+def test_row_resolvers_are_called_positionally_when_every_parameter_is_the_row():
+    small = strawberry.Schema(query=ItemQuery)._schema
+    item = small.type_map["Item"]
+    assert plan_field(item, item.fields["shout"]).read.__name__ == "read"  # (self)
+    assert plan_field(item, item.fields["tag"]).read.__name__ == "read_by_name"  # (root)
+    assert field_plan("Comment", "body").read.__name__ == "read"  # (self, root)
 
 
 def test_errors_and_null_propagation_match_graphql_core(monkeypatch):
