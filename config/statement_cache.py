@@ -26,8 +26,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import threading
-from collections import OrderedDict
 from typing import Any
 
 from django.apps import apps
@@ -36,6 +34,8 @@ from django.db.models import Field, Model
 from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
+
+from config.lru import Lru
 
 SIZE = 128  # statements per process; the hot pages use a handful
 
@@ -69,34 +69,17 @@ class StatementCacheMismatch(AssertionError):
     """`verify` mode: a cached statement differs from a fresh compile (a key that is not exact)."""
 
 
-class _Statements:
+class _Statements(Lru):
+    """The compiled statements, with hit and miss counts (read by the tests)."""
+
     def __init__(self, size: int) -> None:
-        self.size = size
-        self._data: OrderedDict[tuple, tuple[dict, tuple]] = OrderedDict()
-        self._lock = threading.Lock()
+        super().__init__(size)
         self.hits = 0
         self.misses = 0
 
-    def get(self, key: tuple) -> tuple[dict, tuple] | None:
-        with self._lock:
-            found = self._data.get(key)
-            if found is not None:
-                self._data.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, value: tuple[dict, tuple]) -> None:
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
     def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-            self.hits = self.misses = 0
-
-    def __len__(self) -> int:
-        return len(self._data)
+        super().clear()
+        self.hits = self.misses = 0
 
 
 statements = _Statements(SIZE)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import strawberry.schema.schema as strawberry_schema
 
+from config.lru import Lru
 from graph import document_cache
-from graph.document_cache import Lru
 
 pytestmark = pytest.mark.django_db
 
