@@ -70,7 +70,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: /healthz answers before host validation and the HTTPS redirect, so container and
+    # Outermost: the whole request runs where CPython's frame stack has room (a 3.11/3.12
+    # performance bug, config/stack_headroom.py).
+    "config.stack_headroom.StackHeadroomMiddleware",
+    # Then: /healthz answers before host validation and the HTTPS redirect, so container and
     # load-balancer probes (which address the instance by IP, over plain HTTP) reach it.
     "graph.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",

@@ -36,3 +36,10 @@ def when_ready(server: object) -> None:
 
     connections.close_all()  # no connection may be shared by forked workers
     settle_heap()
+
+
+def post_worker_init(worker: object) -> None:
+    """In each worker, before its loop: the loop runs with room on the frame stack."""
+    from config.stack_headroom import run_worker_with_headroom
+
+    run_worker_with_headroom(worker)
