@@ -2,9 +2,12 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruamkhid_prof \\
         python bench/inprocess.py [--op Q1|Q2] [-n 50] [--cprofile] [--top 30]
+        python bench/inprocess.py --op writes --tokens TOKENS.json [-n 50]
 
 The database must hold the benchmark dataset (`manage.py load_benchmark_dataset DATASET.json
---open-now`). Requests go through Django's test Client with DEBUG off and no answer cache, so
+--open-now`, with `--tokens-out TOKENS.json` for the writes). `--op writes` sends the benchmark's
+write mix (supportProposal and addComment alternately, each by the next citizen, as
+bench/run.py does) and changes the database. Requests go through Django's test Client with DEBUG off and no answer cache, so
 the figure is the server's own time per request (the whole Django stack, GraphQL, SQL and JSON),
 without HTTP parsing or gunicorn. CPU time is what `wrk` turns into req/s: two workers on two
 cores serve at most about 2000 / (ms per request) requests per second.
@@ -39,21 +42,85 @@ django.setup()
 from config.heap import settle_heap  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.operations import LADDER, Q1, Q2, VARIABLES  # noqa: E402
+from bench.operations import COMMENT, LADDER, Q1, Q2, SUPPORT, VARIABLES  # noqa: E402
 
 OPERATIONS = {"Q1": Q1, "Q2": Q2}
 
 
-def post(client: Client, document: str) -> dict:
-    variables = VARIABLES if "$agency" in document else {}
+def post(client: Client, document: str, variables: dict | None = None, token: str = "") -> dict:
+    if variables is None:
+        variables = VARIABLES if "$agency" in document else {}
     body = json.dumps({"query": document, "variables": variables})
-    response = client.post("/graphql/", body, content_type="application/json")
+    extra = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    response = client.post("/graphql/", body, content_type="application/json", **extra)
     if response.status_code != 200:
         raise SystemExit(f"HTTP {response.status_code}: {response.content[:300]!r}")
     answer = json.loads(response.content)
     if response.status_code != 200 or answer.get("errors"):
         raise SystemExit(f"the operation failed: {answer}")
+    payload = next(iter(answer["data"].values()))
+    if isinstance(payload, dict) and payload.get("errors"):
+        raise SystemExit(f"the write was refused: {payload['errors']}")
     return answer
+
+
+def write_mix(tokens_path: str, count: int) -> list[tuple[str, dict, str]]:
+    """(document, variables, token) of `count` writes: support, comment, support, ... each by
+    the next citizen on a random proposal of the benchmark's consultation, never a support
+    the citizen already gave."""
+    import random
+
+    from accounts.models import User
+    from participation.models import Proposal, Support
+    from strawberry import relay
+
+    # The file is keyed by the citizen's number, the suffix of their username (dataset.py).
+    tokens = {int(k): v for k, v in json.loads(Path(tokens_path).read_text()).items()}
+    user_ids = {}
+    for pk, username in User.objects.values_list("pk", "username"):
+        number = username.rsplit("-", 1)[-1]
+        if number.isdigit() and int(number) in tokens:
+            user_ids[int(number)] = pk
+    citizens = sorted(tokens)
+    pks = list(
+        Proposal.objects.filter(
+            consultation__slug=VARIABLES["slug"], agency__slug=VARIABLES["agency"]
+        ).values_list("pk", flat=True)
+    )
+    by_user = {pk: number for number, pk in user_ids.items()}
+    taken = {
+        (by_user.get(user_id), proposal_id)
+        for user_id, proposal_id in Support.objects.values_list("user_id", "proposal_id")
+    }
+    rng = random.Random(20240601)
+    items = []
+    for i in range(count):
+        citizen = citizens[i % len(citizens)]
+        pk = rng.choice(pks)
+        gid = relay.to_base64("Proposal", pk)
+        if i % 2 == 0:
+            while (citizen, pk) in taken:
+                pk = rng.choice(pks)
+                gid = relay.to_base64("Proposal", pk)
+            taken.add((citizen, pk))
+            items.append((SUPPORT, {"id": gid}, tokens[citizen]))
+        else:
+            text = f"ความเห็นที่ {i} ของพลเมือง {citizen}: ทางจักรยานริมคลองทุกสาย"
+            items.append((COMMENT, {"p": gid, "body": text}, tokens[citizen]))
+    return items
+
+
+def timed_writes(client: Client, items: list, profiler: cProfile.Profile | None) -> list:
+    times = []
+    for document, variables, token in items:
+        started = time.process_time()
+        if profiler:
+            profiler.enable()
+        post(client, document, variables, token)
+        if profiler:
+            profiler.disable()
+        times.append((time.process_time() - started) * 1000)
+    return times
 
 
 def timed(client: Client, document: str, n: int, profiler: cProfile.Profile | None) -> list:
@@ -72,7 +139,8 @@ def timed(client: Client, document: str, n: int, profiler: cProfile.Profile | No
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--op", choices=sorted(OPERATIONS), default="Q1")
+    parser.add_argument("--op", choices=[*sorted(OPERATIONS), "writes"], default="Q1")
+    parser.add_argument("--tokens", help="--tokens-out file of load_benchmark_dataset (writes)")
     parser.add_argument("-n", type=int, default=50, help="timed requests (after 5 warm-ups)")
     parser.add_argument("--cprofile", action="store_true", help="profile the timed requests")
     parser.add_argument("--top", type=int, default=30)
@@ -92,15 +160,30 @@ def main() -> None:
                 f"{name:28s} CPU ms median {statistics.median(times):6.2f}, min {min(times):6.2f}"
             )
         return
+    if args.op == "writes":
+        if not args.tokens:
+            parser.error("--op writes needs --tokens")
+        items = write_mix(args.tokens, args.n + 6)
+        for document, variables, token in items[:6]:
+            post(client, document, variables, token)
+        settle_heap()
+        profiler = cProfile.Profile() if args.cprofile else None
+        times = timed_writes(client, items[6:], profiler)
+        report(args, times, profiler)
+        return
     document = OPERATIONS[args.op]
     for _ in range(5):
         post(client, document)
     settle_heap()  # as gunicorn's arbiter does before forking (config/heap.py)
     profiler = cProfile.Profile() if args.cprofile else None
     times = timed(client, document, args.n, profiler)
+    report(args, times, profiler)
+
+
+def report(args: argparse.Namespace, times: list, profiler: cProfile.Profile | None) -> None:
     print(
         f"{args.op}: CPU ms/request median {statistics.median(times):.2f}, "
-        f"min {min(times):.2f}, max {max(times):.2f} over {args.n} requests"
+        f"min {min(times):.2f}, max {max(times):.2f} over {len(times)} requests"
     )
     if profiler:
         pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
