@@ -7,41 +7,94 @@ act for), or from a role granted on a single consultation as a guardian object p
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BigIntegerField, Model, Q
+from django.db.models import CharField, IntegerField, Model, Q, Value
 from django.db.models.functions import Cast
 
 from permissions.models import Membership
 from permissions.roles import perms_for_roles
 
 _CACHE_ATTR = "_ruamkhid_roles_by_agency"
-_OBJ_CACHE_ATTR = "_ruamkhid_object_perms"
+_MEMBERSHIP = 0  # the content type column of a membership row in `_access_rows`
 
 
-def roles_by_agency(user: object) -> dict[int, frozenset[str]]:
-    """All the user's roles, per agency id, loaded once per user object (one query)."""
-    if (
+class Access:
+    """A user's roles per agency and guardian object permissions, loaded in one statement.
+
+    Object permissions are (content type id, codename) → the granted objects' primary keys
+    as guardian stores them (text). Loading them up front turns "rows the user moderates" into
+    a literal list, usually empty for a citizen, instead of two guardian subqueries compiled
+    into every statement a signed-in viewer reads (bench/PROFILE.md, session 6)."""
+
+    __slots__ = ("grants", "roles")
+
+    def __init__(
+        self, roles: dict[int, frozenset[str]], grants: dict[tuple[int, str], frozenset[str]]
+    ) -> None:
+        self.roles = roles
+        self.grants = grants
+
+
+_NOBODY = Access({}, {})
+
+
+def _signed_in(user: object) -> bool:
+    return not (
         user is None
         or isinstance(user, AnonymousUser)
         or not getattr(user, "is_authenticated", False)
-    ):
-        return {}
+    )
+
+
+def _access_rows(user: object):
+    """(content type id or _MEMBERSHIP, agency id or object pk, role or codename) rows."""
+    from guardian.models import GroupObjectPermission, UserObjectPermission
+
+    memberships = Membership.objects.filter(user=user).values_list(
+        Value(_MEMBERSHIP, output_field=IntegerField()),
+        Cast("agency_id", CharField()),
+        "role",
+    )
+    direct = UserObjectPermission.objects.filter(user=user).values_list(
+        "content_type_id", "object_pk", "permission__codename"
+    )
+    via_group = GroupObjectPermission.objects.filter(group__user=user).values_list(
+        "content_type_id", "object_pk", "permission__codename"
+    )
+    return memberships.union(direct, via_group, all=True).order_by()
+
+
+def access(user: object) -> Access:
+    """The user's roles and object permissions, loaded once per user object (one query).
+
+    Inactive users hold nothing (as guardian's own checker has it)."""
+    if not _signed_in(user) or not getattr(user, "is_active", False):
+        return _NOBODY
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        found: dict[int, set[str]] = {}
-        for agency_id, role in Membership.objects.filter(user=user).values_list(
-            "agency_id", "role"
-        ):
-            found.setdefault(agency_id, set()).add(role)
-        cached = {agency_id: frozenset(roles) for agency_id, roles in found.items()}
+        roles: dict[int, set[str]] = {}
+        grants: dict[tuple[int, str], set[str]] = {}
+        for content_type_id, ref, name in _access_rows(user):
+            if content_type_id == _MEMBERSHIP:
+                roles.setdefault(int(ref), set()).add(name)
+            else:
+                grants.setdefault((content_type_id, name), set()).add(ref)
+        cached = Access(
+            {agency_id: frozenset(r) for agency_id, r in roles.items()},
+            {key: frozenset(pks) for key, pks in grants.items()},
+        )
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
+def roles_by_agency(user: object) -> dict[int, frozenset[str]]:
+    """All the user's roles, per agency id (see `access`)."""
+    return access(user).roles
+
+
 def forget_roles(user: object) -> None:
-    """Drop the per-object role and object-permission caches after a membership change."""
-    for attr in (_CACHE_ATTR, _OBJ_CACHE_ATTR):
-        if hasattr(user, attr):
-            delattr(user, attr)
+    """Drop the user object's loaded roles and object permissions after a change to them."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)
 
 
 def roles_in(user: object, agency_id: int) -> frozenset[str]:
@@ -64,50 +117,23 @@ def agencies_with_perm(user: object, perm: str) -> set[int]:
     }
 
 
-def has_object_perm(user: object, perm: str, obj: Model, agency_id: int) -> bool:
-    """Agency-wide role, or the same permission granted on this one object through guardian.
+def _granted(user: object, perm: str, model: type[Model]) -> frozenset[str]:
+    from django.contrib.contenttypes.models import ContentType
 
-    The guardian permissions of each object are loaded once per user object (like the roles).
-    """
+    content_type = ContentType.objects.get_for_model(model)
+    return access(user).grants.get((content_type.pk, perm), frozenset())
+
+
+def has_object_perm(user: object, perm: str, obj: Model, agency_id: int) -> bool:
+    """Agency-wide role, or the same permission granted on this one object through guardian
+    (directly or through a group)."""
     if has_agency_perm(user, perm, agency_id):
         return True
-    if not getattr(user, "is_authenticated", False):
-        return False
-    cache = getattr(user, _OBJ_CACHE_ATTR, None)
-    if cache is None:
-        cache = {}
-        setattr(user, _OBJ_CACHE_ATTR, cache)
-    key = (obj._meta.label, obj.pk)
-    if key not in cache:
-        from guardian.shortcuts import get_perms
-
-        cache[key] = frozenset(get_perms(user, obj))
-    return perm in cache[key]
+    return str(obj.pk) in _granted(user, perm, type(obj))
 
 
 def object_perm_q(user: object, perm: str, model: type[Model], field: str = "pk") -> Q:
     """A Q matching rows whose `field` is the id of a `model` object on which `user` holds `perm`
-    through guardian (directly or through a group): lazy subqueries, so it stays one SQL filter.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return Q(**{f"{field}__in": []})
-    from django.contrib.contenttypes.models import ContentType
-    from guardian.models import GroupObjectPermission, UserObjectPermission
-
-    content_type = ContentType.objects.get_for_model(model)
-    cast = Cast("object_pk", BigIntegerField())
-    direct = (
-        UserObjectPermission.objects.filter(
-            user=user, permission__codename=perm, content_type=content_type
-        )
-        .annotate(obj_id=cast)
-        .values("obj_id")
-    )
-    via_group = (
-        GroupObjectPermission.objects.filter(
-            group__user=user, permission__codename=perm, content_type=content_type
-        )
-        .annotate(obj_id=cast)
-        .values("obj_id")
-    )
-    return Q(**{f"{field}__in": direct}) | Q(**{f"{field}__in": via_group})
+    through guardian (directly or through a group): the granted ids as a literal list."""
+    to_python = model._meta.pk.to_python
+    return Q(**{f"{field}__in": sorted(to_python(pk) for pk in _granted(user, perm, model))})
