@@ -18,6 +18,17 @@ related manager filters by its parent row) enters the key as its class and the v
 unique columns: a lookup against a row reads only the field it targets, and a foreign key can
 only target a unique field (the row's other state, its related rows above all, stays out).
 
+Values are parameters, not part of the key, where that cannot change the statement: the
+right-hand side of `=`, `<`, `<=`, `>`, `>=` against a plain column, when it is an `int` (not a
+`bool`) or a `str`. Such a lookup pickles to its class, its column and, for an integer, which
+of the backend's integer field ranges hold it (Django turns an out-of-range value into "no
+rows" while compiling). The first compile of such a shape is done twice, once more with
+every bound value replaced by a distinct stand-in; the shape is kept only if the two statements
+have the same SQL and differ exactly where the stand-ins are, each stand-in showing up, and the
+real compile carries the real values there. A hit then puts the query's own values in those
+places. Without this every citizen's write, and every read naming a user or a row, compiled
+afresh (the key held the user id). A shape that fails the check is never cached.
+
 `SQL_STATEMENT_CACHE` (settings, from the environment): `on` (default), `off`, or `verify`,
 which the test suite uses: every hit is compiled again and must equal the cached statement.
 """
@@ -26,11 +37,14 @@ from __future__ import annotations
 
 import io
 import pickle
+import threading
 from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Field, Model
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db.models import Field, Model, lookups
+from django.db.models.expressions import Col
 from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
@@ -108,35 +122,162 @@ def _subclasses(cls: type) -> list[type]:
     return found
 
 
+_BINDABLE_LOOKUPS = (
+    lookups.Exact,
+    lookups.GreaterThan,
+    lookups.GreaterThanOrEqual,
+    lookups.LessThan,
+    lookups.LessThanOrEqual,
+)
+_pickling = threading.local()  # .bound: the lookups of the key being pickled; .ranges
+
+
+def _column(alias: str | None, target: Field, output_field: Field) -> None:
+    """What a column reference pickles to in a key: what its SQL and converters read. (Its
+    pickle would also carry the properties Django caches on it once compiled, so that a
+    shape's key changed after its first compile.)"""
+
+
+def _reduce_col(col: Col) -> Any:
+    return _column, (col.alias, col.target, col.output_field)
+
+
+def _parameter(lookup_class: type, lhs: Any, kind: Any) -> None:
+    """What a lookup whose value is a parameter pickles to in a key."""
+
+
+def _kind(value: int | str) -> Any:
+    """What the compile of a bound value depends on: its type and, for an integer, which of
+    the backend's integer field ranges hold it."""
+    if type(value) is str:
+        return "str"
+    return tuple(low <= value <= high for low, high in _pickling.ranges)
+
+
+def _reduce_lookup(lookup: lookups.Lookup) -> Any:
+    rhs = lookup.rhs
+    if (type(rhs) is int or type(rhs) is str) and type(lookup.lhs) is Col:
+        _pickling.bound.append(lookup)
+        return _parameter, (type(lookup), lookup.lhs, _kind(rhs))
+    return lookup.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
+
+
 def _dispatch_table() -> dict[type, Any]:
-    """Built once, all models loaded: model rows and fields pickle as described above."""
+    """Built once, all models loaded: model rows, fields and lookups pickle as described above."""
     global _dispatch
     if _dispatch is None:
         table: dict[type, Any] = dict.fromkeys(_subclasses(Field), _reduce_field)
         table.update(dict.fromkeys(apps.get_models(include_auto_created=True), _reduce_row))
+        for base in _BINDABLE_LOOKUPS:
+            table.update(dict.fromkeys(_subclasses(base), _reduce_lookup))
+        table[Col] = _reduce_col
         _dispatch = table
     return _dispatch
 
 
-def statement_key(compiler: SQLCompiler) -> tuple | None:
-    """The exact key of the statement `compiler` would build, or None if it must compile."""
+def statement_key(compiler: SQLCompiler) -> tuple[tuple, list[lookups.Lookup]] | None:
+    """The key of the statement `compiler` would build and the lookups whose values are its
+    parameters (in the order the key met them), or None if it must compile."""
     query = compiler.query
     if query.select_for_update or query.combinator:
         return None
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _dispatch_table()
+    _pickling.bound = bound = []
+    _pickling.ranges = _ranges(compiler.connection)
     try:
         pickler.dump(query)
     except (pickle.PicklingError, TypeError, AttributeError):
         return None
-    return (
+    finally:
+        _pickling.bound = None
+    key = (
         compiler.using or compiler.connection.alias,
         type(compiler),
         compiler.elide_empty,
         timezone.get_current_timezone_name(),
         buffer.getvalue(),
     )
+    return key, bound
+
+
+_RANGES: dict[str, tuple] = {}
+
+
+def _ranges(connection: Any) -> tuple:
+    found = _RANGES.get(connection.vendor)
+    if found is None:
+        found = _RANGES[connection.vendor] = tuple(
+            sorted(set(connection.ops.integer_field_ranges.values()))
+        )
+    return found
+
+
+_UNCACHEABLE = object()  # a shape whose values could not be told apart from its SQL
+
+
+def _stand_ins(values: list[int | str]) -> list[int | str] | None:
+    """A distinct stand-in for each value, of its type and (integers) its ranges' kind."""
+    taken = set(values)
+    found: list[int | str] = []
+    for i, value in enumerate(values):
+        if type(value) is str:
+            candidate: int | str = f"{value}\x00{i}"
+        else:
+            kind = _kind(value)
+            candidate = next(
+                (
+                    c
+                    for step in range(1, 64)
+                    for c in (value + step + i, value - step - i)
+                    if c not in taken and _kind(c) == kind
+                ),
+                value,
+            )
+            if candidate == value:
+                return None
+        taken.add(candidate)
+        found.append(candidate)
+    return found
+
+
+def _positions(
+    compiler: Any, compiled: tuple[str, tuple], bound: list[lookups.Lookup]
+) -> list[tuple[int, int]] | None:
+    """Where each bound value sits in the compiled parameters: (parameter index, value index),
+    or None if the statement does not carry its values as plain parameters."""
+    values = [lookup.rhs for lookup in bound]
+    stand_ins = _stand_ins(values)
+    if stand_ins is None:
+        return None
+    try:
+        for lookup, stand_in in zip(bound, stand_ins, strict=True):
+            lookup.rhs = stand_in
+        fresh = type(compiler)(
+            compiler.query, compiler.connection, compiler.using, compiler.elide_empty
+        )
+        other = fresh.as_sql()
+    except (EmptyResultSet, FullResultSet):
+        return None
+    finally:
+        for lookup, value in zip(bound, values, strict=True):
+            lookup.rhs = value
+    sql, params = compiled
+    if other[0] != sql or len(other[1]) != len(params):
+        return None
+    index_of = {(type(s), s): i for i, s in enumerate(stand_ins)}
+    positions = []
+    for place, (real, seen) in enumerate(zip(params, other[1], strict=True)):
+        if type(real) is type(seen) and real == seen:
+            continue
+        i = index_of.get((type(seen), seen))
+        if i is None or type(real) is not type(values[i]) or real != values[i]:
+            return None
+        positions.append((place, i))
+    if {i for _, i in positions} != set(range(len(values))):
+        return None
+    return positions
 
 
 def _mode() -> str:
@@ -152,18 +293,30 @@ class CachingCompilerMixin:
         return super().execute_sql(*args, **kwargs)  # type: ignore[misc]
 
     def as_sql(self, *args: Any, **kwargs: Any) -> tuple[str, Any]:
-        key = self.__dict__.pop("_statement_key", None)
-        if key is None or args or kwargs:
+        keyed = self.__dict__.pop("_statement_key", None)
+        if keyed is None or args or kwargs:
             return super().as_sql(*args, **kwargs)  # type: ignore[misc]
+        key, bound = keyed
         found = statements.get(key)
+        if found is _UNCACHEABLE:
+            return super().as_sql()  # type: ignore[misc]
         if found is None:
             statements.misses += 1
             compiled = super().as_sql()  # type: ignore[misc]
+            positions = _positions(self, compiled, bound) if bound else []
+            if positions is None:
+                statements.put(key, _UNCACHEABLE)
+                return compiled
             state = {name: self.__dict__[name] for name in _LAYOUT}
-            statements.put(key, (state, compiled))
+            statements.put(key, (state, compiled, positions))
             return compiled
         statements.hits += 1
-        state, compiled = found
+        state, compiled, positions = found
+        if positions:
+            params = list(compiled[1])
+            for place, i in positions:
+                params[place] = bound[i].rhs
+            compiled = (compiled[0], tuple(params))
         if _mode() == "verify":
             _verify(self, compiled, state)
         self.__dict__.update(state)
@@ -182,9 +335,12 @@ def _verify(compiler: Any, compiled: tuple[str, Any], state: dict) -> None:
 
 
 def _layout(state: dict) -> tuple:
-    """Each selected column's type, SQL and alias, and how many columns rows carry."""
+    """Each selected column's type, SQL and alias, and how many columns rows carry.
+
+    (Not a column's own parameters: nothing reads them once the statement is compiled, and a
+    bound value in a selected subquery, the viewer's id in `viewer_supports`, differs.)"""
     columns = tuple(
-        (type(expression), tuple(sql_params[0:1]), tuple(sql_params[1]), alias)
+        (type(expression), sql_params[0], alias)
         for expression, sql_params, alias in state["select"]
     )
     return columns, state["col_count"], state["annotation_col_map"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import transaction
-from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -40,13 +40,72 @@ def test_the_same_query_compiles_once_and_answers_the_same(rows):
     assert (hits, misses) == (1, 0)
 
 
-def test_other_values_are_other_statements(rows):
+def test_other_values_of_the_same_shape_are_parameters_of_one_statement(rows):
     def by_title(title):
         return list(Proposal.objects.filter(title=title).values_list("pk", flat=True))
 
-    assert by_title("ข้อเสนอแรก") == [rows["first"].pk]
-    assert by_title("ข้อเสนอที่สอง") == [rows["second"].pk]  # same shape, new parameter
-    assert by_title("ข้อเสนอแรก") == [rows["first"].pk]
+    by_title("warm-up")
+    assert counted(lambda: by_title("ข้อเสนอแรก")) == ([rows["first"].pk], 1, 0)
+    assert counted(lambda: by_title("ข้อเสนอที่สอง")) == ([rows["second"].pk], 1, 0)
+    assert counted(lambda: by_title("none of them")) == ([], 1, 0)
+
+
+def test_a_viewer_and_a_row_named_in_one_statement_are_bound_each_in_its_place(rows):
+    """The write path's shape: a row by its id, and the viewer's id in two places."""
+    first, second = rows["first"], rows["second"]
+
+    def visible_to(author_id, pk):
+        return list(
+            Proposal.objects.filter(pk=pk)
+            .filter(Q(is_hidden=False) | Q(author_id=author_id))
+            .filter(Q(consultation_id__gte=0) | Q(author_id=author_id))
+            .values_list("pk", flat=True)
+        )
+
+    visible_to(0, 0)
+    assert counted(lambda: visible_to(first.author_id, first.pk)) == ([first.pk], 1, 0)
+    assert counted(lambda: visible_to(second.author_id, second.pk)) == ([second.pk], 1, 0)
+    Proposal.objects.filter(pk=second.pk).update(is_hidden=True)
+    someone_else = second.author_id + 1000
+    assert counted(lambda: visible_to(someone_else, second.pk)) == ([], 1, 0)
+    assert counted(lambda: visible_to(second.author_id, second.pk)) == ([second.pk], 1, 0)
+
+
+def test_booleans_and_nulls_stay_in_the_key(rows):
+    """`= false` compiles to NOT column, `= None` to IS NULL: other statements, not values."""
+    Proposal.objects.filter(pk=rows["second"].pk).update(is_hidden=True)
+
+    def hidden(flag):
+        return sorted(Proposal.objects.filter(is_hidden=flag).values_list("pk", flat=True))
+
+    assert hidden(True) == [rows["second"].pk]
+    assert hidden(False) == [rows["first"].pk]
+    assert list(Comment.objects.filter(parent=None).values_list("pk", flat=True))
+    assert hidden(True) == [rows["second"].pk]
+
+
+def test_an_integer_out_of_a_columns_range_is_its_own_statement(rows):
+    """Django compiles a value no column of the type can hold to "no rows"."""
+
+    def with_supports(n):
+        return list(Proposal.objects.filter(support_count=n).values_list("pk", flat=True))
+
+    assert sorted(with_supports(0)) == sorted([rows["first"].pk, rows["second"].pk])
+    assert with_supports(2**40) == []
+    assert with_supports(-(2**40)) == []
+    assert len(with_supports(0)) == 2
+
+
+def test_a_shape_whose_values_cannot_be_placed_is_never_cached(rows, monkeypatch):
+    statements.clear()
+    monkeypatch.setattr(statement_cache, "_positions", lambda *args: None)
+
+    def titled(title):
+        return list(Proposal.objects.filter(title=title).values_list("pk", flat=True))
+
+    assert titled("ข้อเสนอแรก") == [rows["first"].pk]
+    assert counted(lambda: titled("ข้อเสนอที่สอง")) == ([rows["second"].pk], 0, 0)
+    statements.clear()
 
 
 def test_a_parent_row_in_the_filter_keys_by_its_unique_columns(rows):
@@ -124,14 +183,15 @@ def test_off_keeps_nothing(rows, settings):
 def test_verify_catches_a_key_that_is_not_exact(rows, settings, monkeypatch):
     settings.SQL_STATEMENT_CACHE = "verify"
     real = statement_cache.statement_key
-    monkeypatch.setattr(
-        statement_cache,
-        "statement_key",
-        lambda compiler: (*real(compiler)[:-1], b"the same for every query"),
-    )
+
+    def one_key_for_all(compiler):
+        key, bound = real(compiler)
+        return (*key[:-1], b"the same for every query"), bound
+
+    monkeypatch.setattr(statement_cache, "statement_key", one_key_for_all)
     list(Proposal.objects.filter(title="ก"))
     with pytest.raises(StatementCacheMismatch):
-        list(Proposal.objects.filter(title="ข"))
+        list(Proposal.objects.filter(body="ข"))
     statements.clear()
 
 
