@@ -79,6 +79,23 @@ def loadavg() -> list[float]:
     return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
 
 
+REFERENCE_LOOP = 2_000_000
+
+
+def host_speed_ms() -> float:
+    """Milliseconds of a fixed pure-Python loop, best of five: how fast this host runs Python
+    at the time. The machines sessions run on differ by 2-3x and drift within a run, so a
+    table is only comparable with another next to this figure (lower is faster)."""
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for i in range(REFERENCE_LOOP):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def run(cmd: list[str], **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
     if result.returncode != 0:
@@ -540,7 +557,11 @@ def main() -> None:
     results: dict = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": commit,
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": load_before},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "loadavg_before": load_before,
+            "reference_loop_ms_before": host_speed_ms(),
+        },
         "settings": {
             "server": f"gunicorn config.wsgi, {args.workers} sync workers, DEBUG=0, "
             f"DB_CONN_MAX_AGE=600, PostgreSQL over {transport}",
@@ -653,6 +674,7 @@ def main() -> None:
                 )
         shutil.rmtree(workdir, ignore_errors=True)
     results["machine"]["loadavg_after"] = loadavg()
+    results["machine"]["reference_loop_ms_after"] = host_speed_ms()
     results["elapsed_s"] = round(time.monotonic() - started)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -667,7 +689,10 @@ def markdown(r: dict) -> str:
     lines = [
         f"Benchmark of {r['commit']} at {r['started_at']} ({r['machine']['cpus']} CPUs; load "
         f"average before {r['machine']['loadavg_before']}, after "
-        f"{r['machine'].get('loadavg_after')}). {r['settings']['server']}; wrk "
+        f"{r['machine'].get('loadavg_after')}; {REFERENCE_LOOP:,}-step Python reference loop "
+        f"{r['machine'].get('reference_loop_ms_before')} ms before, "
+        f"{r['machine'].get('reference_loop_ms_after')} ms after, lower is faster). "
+        f"{r['settings']['server']}; wrk "
         f"{r['settings']['wrk']}; medians. Errors = non-2xx + bodies with GraphQL or typed "
         "errors, every response checked.",
         "",

@@ -127,7 +127,12 @@ def test_markdown_lists_every_size_and_says_whether_counts_were_exact():
     results = {
         "commit": "abc",
         "started_at": "now",
-        "machine": {"cpus": 2, "loadavg_before": [0]},
+        "machine": {
+            "cpus": 2,
+            "loadavg_before": [0],
+            "reference_loop_ms_before": 91.5,
+            "reference_loop_ms_after": 97.25,
+        },
         "settings": {"server": "gunicorn", "wrk": "1 thread"},
         "sql_per_request": {"Q1": 5, "Q2": 3, "supportProposal": 16, "addComment": 13},
         "uncached": {"Q1": op, "Q2": op, "writes": op},
@@ -150,3 +155,8 @@ def test_markdown_lists_every_size_and_says_whether_counts_were_exact():
         if line.startswith(("| 200 ", "| 1,000 ", "| 5,000 "))
     ] == ["200", "1,000", "5,000"]
     assert "| 16 / 13 |" in text
+    assert "reference loop 91.5 ms before, 97.25 ms after" in text
+
+
+def test_the_reference_loop_times_this_host():
+    assert 0 < run.host_speed_ms() < 60_000
