@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from config.row_loading import FastLoadingModel
+from config.statement_cache import StatementCached
 
 # "Participant": the public name of someone with neither a display name nor a full name.
 NAMELESS = "ผู้เข้าร่วม"
@@ -27,6 +28,11 @@ class User(AbstractUser, FastLoadingModel):
         return self.display_name or self.get_full_name() or NAMELESS
 
 
+class ApiTokenQuerySet(StatementCached, models.QuerySet):
+    """Every signed-in API request looks its token up: one compile per shape, not per token
+    (config.statement_cache)."""
+
+
 class ApiToken(models.Model):
     """A personal API token for `Authorization: Bearer`; only its SHA-256 is stored.
 
@@ -44,6 +50,8 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         indexes = [models.Index(fields=["user", "created_at"], name="apitoken_by_user")]

@@ -80,6 +80,18 @@ def test_authenticate_and_one_generic_error():
     assert errors[0][0] == "INVALID_CREDENTIALS"
 
 
+def test_every_token_is_looked_up_with_one_compiled_statement():
+    """Each signed-in request looks its token up; the token is a parameter, not a new compile."""
+    from config.statement_cache import statements
+
+    owners = [services.register(f"t{i}@example.org", PASSWORD, f"ผู้ใช้ {i}") for i in range(3)]
+    raws = [tokens.create_token(owner, "แล็ปท็อป")[1] for owner in owners]
+    tokens.user_for_token(raws[0])
+    hits, misses = statements.hits, statements.misses
+    assert [tokens.user_for_token(raw) for raw in raws[1:]] == owners[1:]
+    assert (statements.hits - hits, statements.misses - misses) == (2, 0)
+
+
 def test_token_is_stored_hashed_and_authenticates():
     user = services.register("t@example.org", PASSWORD, "T")
     _token, raw = tokens.create_token(user, "my laptop")
