@@ -20,7 +20,7 @@ from config.statement_cache import StatementCached
 
 
 class SiblingAwarePageQuerySet(StatementCached, LoadedTogether, PageQuerySet):
-    """Pages know their list; their selects are compiled once per exact query."""
+    """Pages know their list; their selects are compiled once per query shape."""
 
 
 class ConsultationQuerySet(SiblingAwarePageQuerySet):

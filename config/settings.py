@@ -247,7 +247,7 @@ def env_json(name: str, default: dict) -> dict:
     return value
 
 
-# Compiled SQL kept per exact query (config/statement_cache.py): "on", "off", or "verify"
+# Compiled SQL kept per query shape (config/statement_cache.py): "on", "off", or "verify"
 # (every hit compiled again and compared; the test suite runs so).
 SQL_STATEMENT_CACHE = env_choice("SQL_STATEMENT_CACHE", "on", ("on", "off", "verify"))
 

@@ -1,4 +1,4 @@
-"""SQL compiled once per exact query, not once per request.
+"""SQL compiled once per query shape, not once per request.
 
 Django compiles every statement on every request: for the benchmark's Q1 that is about 5 ms of
 ~27 (the comments page statement alone 2 to 3 ms, its visibility rule included), for Q2 2.5 ms of
@@ -6,11 +6,12 @@ Django compiles every statement on every request: for the benchmark's Q1 that is
 SQL, its parameters and the compiler's row layout (what turns result rows into models) are kept
 per process, keyed by the query itself.
 
-The key is exact: the pickled `Query` (every filter value, alias, annotation, ordering, limit,
-subquery), the database alias, the active time zone (date functions read it while compiling)
-and `elide_empty`. Pickling costs about a twentieth of compiling. Two queries with the same
-key compile to the same SQL and parameters, because compiling reads nothing else; so a hit is
-the statement Django would have built, and the visibility rule inside it is unchanged. What the
+The key is the pickled `Query` (every filter value but the bound ones below, alias, annotation,
+ordering, limit, subquery), the database alias, the active time zone (date functions read it
+while compiling) and `elide_empty`. Pickling costs about a twentieth of compiling. Two queries
+with the same key compile to the same SQL and, bound values put in their places, the same
+parameters, because compiling reads nothing else; so a hit is the statement Django would have
+built, and the visibility rule inside it is unchanged. What the
 key cannot capture is never cached: `select_for_update` (compiling checks that a transaction
 is open), combined queries, a query that does not pickle, and compiles with arguments
 (subqueries are compiled as part of their outer statement). A model instance in a filter (a

@@ -55,11 +55,11 @@ class Moderated(FastLoadingModel):
 
 class ProposalQuerySet(StatementCached, LoadedTogether, models.QuerySet):
     """Proposals know the list they were loaded with (a page's comments load for all of it);
-    their selects are compiled once per exact query (config.statement_cache)."""
+    their selects are compiled once per query shape (config.statement_cache)."""
 
 
 class CommentQuerySet(StatementCached, models.QuerySet):
-    """Comment selects are compiled once per exact query (config.statement_cache)."""
+    """Comment selects are compiled once per query shape (config.statement_cache)."""
 
 
 class Proposal(Moderated):
