@@ -20,15 +20,16 @@ unique columns: a lookup against a row reads only the field it targets, and a fo
 only target a unique field (the row's other state, its related rows above all, stays out).
 
 Values are parameters, not part of the key, where that cannot change the statement: the
-right-hand side of `=`, `<`, `<=`, `>`, `>=` against a plain column, when it is an `int` (not a
-`bool`) or a `str`. Such a lookup pickles to its class, its column and, for an integer, which
-of the backend's integer field ranges hold it (Django turns an out-of-range value into "no
-rows" while compiling). The first compile of such a shape is done twice, once more with
-every bound value replaced by a distinct stand-in; the shape is kept only if the two statements
-have the same SQL and differ exactly where the stand-ins are, each stand-in showing up, and the
-real compile carries the real values there. A hit then puts the query's own values in those
-places. Without this every citizen's write, and every read naming a user or a row, compiled
-afresh (the key held the user id). A shape that fails the check is never cached.
+right-hand side of `=`, `<`, `<=`, `>`, `>=` against a column of one of Django's own integer or text
+field classes (or a foreign key to one), when it is an `int` (not a `bool`) or a `str`. Such a
+lookup pickles to its class, its column and, for an integer, which of the backend's integer
+field ranges hold it (Django turns an out-of-range value into "no rows" while compiling). The
+first compile of such a shape is done twice, once more with every bound value replaced by a
+distinct stand-in; the shape is kept only if the two statements have the same SQL and differ
+exactly where the stand-ins are, each stand-in showing up, and the real compile carries the real
+values there. A hit then puts the query's own values in those places. Without this every
+citizen's write, and every read naming a user or a row, compiled afresh (the key held the user
+id). A shape that fails the check is never cached.
 
 `SQL_STATEMENT_CACHE` (settings, from the environment): `on` (default), `off`, or `verify`,
 which the test suite uses: every hit is compiled again and must equal the cached statement.
@@ -43,7 +44,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import models
 from django.db.models import Field, Model, lookups
 from django.db.models.expressions import Col
 from django.db.models.sql import Query
@@ -155,11 +156,46 @@ def _kind(value: int | str) -> Any:
     return tuple(low <= value <= high for low, high in _pickling.ranges)
 
 
+# Columns whose value reaches the database as given (Django's own field classes, not their
+# subclasses: a subclass may prepare values its own way, lower-casing them say).
+_PLAIN_FIELDS = frozenset(
+    {
+        models.AutoField,
+        models.BigAutoField,
+        models.SmallAutoField,
+        models.IntegerField,
+        models.BigIntegerField,
+        models.SmallIntegerField,
+        models.PositiveIntegerField,
+        models.PositiveBigIntegerField,
+        models.PositiveSmallIntegerField,
+        models.CharField,
+        models.TextField,
+        models.SlugField,
+    }
+)
+
+
+def _plain_column(field: Any) -> bool:
+    while isinstance(field, models.ForeignKey):  # a OneToOneField too
+        field = field.target_field
+    return type(field) in _PLAIN_FIELDS
+
+
+def bindable(lookup: lookups.Lookup) -> bool:
+    """Whether the lookup's value can be a parameter of a shared statement."""
+    rhs, lhs = lookup.rhs, lookup.lhs
+    return (
+        (type(rhs) is int or type(rhs) is str)
+        and type(lhs) is Col
+        and _plain_column(lhs.output_field)
+    )
+
+
 def _reduce_lookup(lookup: lookups.Lookup) -> Any:
-    rhs = lookup.rhs
-    if (type(rhs) is int or type(rhs) is str) and type(lookup.lhs) is Col:
+    if bindable(lookup):
         _pickling.bound.append(lookup)
-        return _parameter, (type(lookup), lookup.lhs, _kind(rhs))
+        return _parameter, (type(lookup), lookup.lhs, _kind(lookup.rhs))
     return lookup.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
 
 
@@ -259,7 +295,7 @@ def _positions(
             compiler.query, compiler.connection, compiler.using, compiler.elide_empty
         )
         other = fresh.as_sql()
-    except (EmptyResultSet, FullResultSet):
+    except Exception:  # whatever a stand-in trips over, the shape is not shared
         return None
     finally:
         for lookup, value in zip(bound, values, strict=True):

@@ -199,3 +199,26 @@ def test_the_suite_runs_in_verify_mode():
     from django.conf import settings
 
     assert settings.SQL_STATEMENT_CACHE == "verify"
+
+
+def test_only_plain_values_against_plain_columns_are_bound():
+    """A field subclass may prepare values its own way; a bool or None changes the SQL."""
+    from django.db.models.expressions import Col
+    from django.db.models.lookups import Exact, GreaterThan
+    from django.utils.safestring import mark_safe
+    from wagtail.fields import RichTextField
+
+    from cms.models import ConsultationPage
+
+    def col(model, name):
+        return Col("t", model._meta.get_field(name))
+
+    assert statement_cache.bindable(Exact(col(Proposal, "title"), "ทางจักรยาน"))
+    assert statement_cache.bindable(Exact(col(Comment, "proposal"), 7))
+    assert statement_cache.bindable(GreaterThan(col(Proposal, "support_count"), 3))
+    assert statement_cache.bindable(Exact(col(ConsultationPage, "page_ptr"), 7))
+    assert not statement_cache.bindable(Exact(col(Proposal, "is_hidden"), True))
+    assert not statement_cache.bindable(Exact(col(Proposal, "title"), mark_safe("ทาง")))
+    rich = RichTextField()
+    rich.set_attributes_from_name("intro")
+    assert not statement_cache.bindable(Exact(Col("t", rich), "<p>สรุป</p>"))
