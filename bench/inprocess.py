@@ -6,10 +6,10 @@
 
 The database must hold the benchmark dataset (`manage.py load_benchmark_dataset DATASET.json
 --open-now`, with `--tokens-out TOKENS.json` for the writes). `--op writes` sends the benchmark's
-write mix (supportProposal and addComment alternately, each by the next citizen, as
-bench/run.py does) and changes the database. Requests go through Django's test Client with DEBUG off and no answer cache, so
-the figure is the server's own time per request (the whole Django stack, GraphQL, SQL and JSON),
-without HTTP parsing or gunicorn. CPU time is what `wrk` turns into req/s: two workers on two
+write mix (bench.operations.write_mix, as bench/run.py sends it) and changes the database.
+Requests go through Django's test Client with DEBUG off and no answer cache, so the figure is
+the server's own time per request (the whole Django stack, GraphQL, SQL and JSON), without HTTP
+parsing or gunicorn. CPU time is what `wrk` turns into req/s: two workers on two
 cores serve at most about 2000 / (ms per request) requests per second.
 """
 
@@ -42,7 +42,7 @@ django.setup()
 from config.heap import settle_heap  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from bench.operations import COMMENT, LADDER, Q1, Q2, SUPPORT, VARIABLES  # noqa: E402
+from bench.operations import LADDER, Q1, Q2, VARIABLES, write_mix  # noqa: E402
 
 OPERATIONS = {"Q1": Q1, "Q2": Q2}
 
@@ -64,59 +64,37 @@ def post(client: Client, document: str, variables: dict | None = None, token: st
     return answer
 
 
-def write_mix(tokens_path: str, count: int) -> list[tuple[str, dict, str]]:
-    """(document, variables, token) of `count` writes: support, comment, support, ... each by
-    the next citizen on a random proposal of the benchmark's consultation, never a support
-    the citizen already gave."""
-    import random
-
+def writes(tokens_path: str, count: int) -> list[tuple[str, dict]]:
+    """The benchmark's write mix (bench.operations.write_mix) for this database."""
     from accounts.models import User
     from participation.models import Proposal, Support
-    from strawberry import relay
 
     # The file is keyed by the citizen's number, the suffix of their username (dataset.py).
     tokens = {int(k): v for k, v in json.loads(Path(tokens_path).read_text()).items()}
-    user_ids = {}
+    number_of = {}
     for pk, username in User.objects.values_list("pk", "username"):
         number = username.rsplit("-", 1)[-1]
         if number.isdigit() and int(number) in tokens:
-            user_ids[int(number)] = pk
-    citizens = sorted(tokens)
+            number_of[pk] = int(number)
     pks = list(
         Proposal.objects.filter(
             consultation__slug=VARIABLES["slug"], agency__slug=VARIABLES["agency"]
         ).values_list("pk", flat=True)
     )
-    by_user = {pk: number for number, pk in user_ids.items()}
     taken = {
-        (by_user.get(user_id), proposal_id)
+        (number_of.get(user_id), proposal_id)
         for user_id, proposal_id in Support.objects.values_list("user_id", "proposal_id")
     }
-    rng = random.Random(20240601)
-    items = []
-    for i in range(count):
-        citizen = citizens[i % len(citizens)]
-        pk = rng.choice(pks)
-        gid = relay.to_base64("Proposal", pk)
-        if i % 2 == 0:
-            while (citizen, pk) in taken:
-                pk = rng.choice(pks)
-                gid = relay.to_base64("Proposal", pk)
-            taken.add((citizen, pk))
-            items.append((SUPPORT, {"id": gid}, tokens[citizen]))
-        else:
-            text = f"ความเห็นที่ {i} ของพลเมือง {citizen}: ทางจักรยานริมคลองทุกสาย"
-            items.append((COMMENT, {"p": gid, "body": text}, tokens[citizen]))
-    return items
+    return write_mix(tokens, pks, taken, count)
 
 
 def timed_writes(client: Client, items: list, profiler: cProfile.Profile | None) -> list:
     times = []
-    for document, variables, token in items:
+    for token, body in items:
         started = time.process_time()
         if profiler:
             profiler.enable()
-        post(client, document, variables, token)
+        post(client, body["query"], body["variables"], token)
         if profiler:
             profiler.disable()
         times.append((time.process_time() - started) * 1000)
@@ -163,9 +141,9 @@ def main() -> None:
     if args.op == "writes":
         if not args.tokens:
             parser.error("--op writes needs --tokens")
-        items = write_mix(args.tokens, args.n + 6)
-        for document, variables, token in items[:6]:
-            post(client, document, variables, token)
+        items = writes(args.tokens, args.n + 6)
+        for token, body in items[:6]:
+            post(client, body["query"], body["variables"], token)
         settle_heap()
         profiler = cProfile.Profile() if args.cprofile else None
         times = timed_writes(client, items[6:], profiler)

@@ -1,6 +1,9 @@
 """The benchmark's operations (../shared/BENCHMARK.md, API.md): one copy for the benchmark
 driver, the in-process profiler and the tests that pin their answers and SQL counts."""
 
+import base64
+import random
+
 Q1 = """query ConsultationPage($agency: String!, $slug: String!) {
   consultation(agency: $agency, slug: $slug) {
     title
@@ -41,6 +44,36 @@ COMMENT = (
     "{ comment { id } errors { code } } }"
 )
 VARIABLES = {"agency": "a", "slug": "climate-plan"}
+
+
+def proposal_gid(pk: int) -> str:
+    return base64.b64encode(f"Proposal:{pk}".encode()).decode()
+
+
+def write_mix(
+    tokens: dict[int, str], pks: list[int], taken: set[tuple[int, int]], count: int
+) -> list[tuple[str, dict]]:
+    """(token, body) of `count` writes: supportProposal and addComment alternately, each by
+    the next citizen (tokens are keyed by the citizen's number) on a random proposal of `pks`;
+    a support never repeats a (citizen, proposal) pair of `taken`, which it extends. One
+    copy for bench/run.py and bench/inprocess.py."""
+    rng = random.Random(20240601)
+    citizens = sorted(tokens)
+    items = []
+    for i in range(count):
+        citizen = citizens[i % len(citizens)]
+        pk = rng.choice(pks)
+        if i % 2 == 0:
+            while (citizen, pk) in taken:
+                pk = rng.choice(pks)
+            taken.add((citizen, pk))
+            body = {"query": SUPPORT, "variables": {"id": proposal_gid(pk)}}
+        else:
+            text = f"Benchmark comment {i} on proposal {pk}: cycle lanes along every canal."
+            body = {"query": COMMENT, "variables": {"p": proposal_gid(pk), "body": text}}
+        items.append((tokens[citizen], body))
+    return items
+
 
 # Q1 built up step by step (`--ladder`): what each part of the page costs (bench/PROFILE.md).
 _CONSULTATION = (

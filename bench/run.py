@@ -45,7 +45,6 @@ import atexit
 import base64
 import json
 import os
-import random
 import secrets
 import shutil
 import signal
@@ -66,7 +65,7 @@ LUA = BENCH / "lua" / "graphql.lua"
 SOCKET_DIR = "/var/run/postgresql"
 
 sys.path.insert(0, str(REPO))
-from bench.operations import COMMENT, IDS, Q1, Q2, SUPPORT, VARIABLES  # noqa: E402
+from bench.operations import IDS, Q1, Q2, VARIABLES, write_mix  # noqa: E402
 
 _started: list[subprocess.Popen] = []
 
@@ -437,13 +436,9 @@ def proposal_pks(server: Server) -> list[int]:
         after = conn["pageInfo"]["endCursor"]
 
 
-def gid(pk: int) -> str:
-    return base64.b64encode(f"Proposal:{pk}".encode()).decode()
-
-
 def write_items(args, tokens: dict[int, str], pks: list[int], count: int) -> list[tuple]:
-    """supportProposal / addComment alternately, each by the next citizen, on random
-    proposals of agency a; a support never repeats an existing (citizen, proposal) pair."""
+    """The write mix (bench.operations.write_mix), never repeating a support already in the
+    database."""
     rows = psql(
         args,
         "select u.username, s.proposal_id from participation_support s "
@@ -454,22 +449,7 @@ def write_items(args, tokens: dict[int, str], pks: list[int], count: int) -> lis
     for row in rows.splitlines():
         username, pk = row.split("|")
         taken.add((int(username.rsplit("-", 1)[1]), int(pk)))
-    rng = random.Random(20240601)
-    citizens = sorted(tokens)
-    items = []
-    for i in range(count):
-        citizen = citizens[i % len(citizens)]
-        pk = rng.choice(pks)
-        if i % 2 == 0:
-            while (citizen, pk) in taken:
-                pk = rng.choice(pks)
-            taken.add((citizen, pk))
-            body = {"query": SUPPORT, "variables": {"id": gid(pk)}}
-        else:
-            text = f"Benchmark comment {i} on proposal {pk}: cycle lanes along every canal."
-            body = {"query": COMMENT, "variables": {"p": gid(pk), "body": text}}
-        items.append((tokens[citizen], body))
-    return items
+    return write_mix(tokens, pks, taken, count)
 
 
 def check_counts(args: argparse.Namespace) -> dict:

@@ -11,10 +11,10 @@ ordering, limit, subquery), the database alias, the active time zone (date funct
 while compiling) and `elide_empty`. Pickling costs about a twentieth of compiling. Two queries
 with the same key compile to the same SQL and, bound values put in their places, the same
 parameters, because compiling reads nothing else; so a hit is the statement Django would have
-built, and the visibility rule inside it is unchanged. What the
-key cannot capture is never cached: `select_for_update` (compiling checks that a transaction
-is open), combined queries, a query that does not pickle, and compiles with arguments
-(subqueries are compiled as part of their outer statement). A model instance in a filter (a
+built, and the visibility rule inside it is unchanged. What the key cannot capture is never
+cached: `select_for_update` (compiling checks that a transaction is open), combined queries, a
+query that does not pickle, and compiles with arguments (subqueries are compiled as part of
+their outer statement). A model instance in a filter (a
 related manager filters by its parent row) enters the key as its class and the values of its
 unique columns: a lookup against a row reads only the field it targets, and a foreign key can
 only target a unique field (the row's other state, its related rows above all, stays out).
@@ -131,7 +131,9 @@ _BINDABLE_LOOKUPS = (
     lookups.LessThan,
     lookups.LessThanOrEqual,
 )
-_pickling = threading.local()  # .bound: the lookups of the key being pickled; .ranges
+# While a key is pickled: .bound, the lookups whose values it leaves out; .ranges, the
+# backend's integer field ranges (a reducer takes no arguments but the object).
+_pickling = threading.local()
 
 
 def _column(alias: str | None, target: Field, output_field: Field) -> None:
@@ -148,12 +150,12 @@ def _parameter(lookup_class: type, lhs: Any, kind: Any) -> None:
     """What a lookup whose value is a parameter pickles to in a key."""
 
 
-def _kind(value: int | str) -> Any:
+def _kind(value: int | str, ranges: tuple) -> Any:
     """What the compile of a bound value depends on: its type and, for an integer, which of
-    the backend's integer field ranges hold it."""
+    the backend's integer field `ranges` hold it."""
     if type(value) is str:
         return "str"
-    return tuple(low <= value <= high for low, high in _pickling.ranges)
+    return tuple(low <= value <= high for low, high in ranges)
 
 
 # Columns whose value reaches the database as given (Django's own field classes, not their
@@ -195,7 +197,7 @@ def bindable(lookup: lookups.Lookup) -> bool:
 def _reduce_lookup(lookup: lookups.Lookup) -> Any:
     if bindable(lookup):
         _pickling.bound.append(lookup)
-        return _parameter, (type(lookup), lookup.lhs, _kind(lookup.rhs))
+        return _parameter, (type(lookup), lookup.lhs, _kind(lookup.rhs, _pickling.ranges))
     return lookup.__reduce_ex__(pickle.HIGHEST_PROTOCOL)
 
 
@@ -254,7 +256,7 @@ def _ranges(connection: Any) -> tuple:
 _UNCACHEABLE = object()  # a shape whose values could not be told apart from its SQL
 
 
-def _stand_ins(values: list[int | str]) -> list[int | str] | None:
+def _stand_ins(values: list[int | str], ranges: tuple) -> list[int | str] | None:
     """A distinct stand-in for each value, of its type and (integers) its ranges' kind."""
     taken = set(values)
     found: list[int | str] = []
@@ -262,13 +264,13 @@ def _stand_ins(values: list[int | str]) -> list[int | str] | None:
         if type(value) is str:
             candidate: int | str = f"{value}\x00{i}"
         else:
-            kind = _kind(value)
+            kind = _kind(value, ranges)
             candidate = next(
                 (
                     c
                     for step in range(1, 64)
                     for c in (value + step + i, value - step - i)
-                    if c not in taken and _kind(c) == kind
+                    if c not in taken and _kind(c, ranges) == kind
                 ),
                 value,
             )
@@ -285,7 +287,7 @@ def _positions(
     """Where each bound value sits in the compiled parameters: (parameter index, value index),
     or None if the statement does not carry its values as plain parameters."""
     values = [lookup.rhs for lookup in bound]
-    stand_ins = _stand_ins(values)
+    stand_ins = _stand_ins(values, _ranges(compiler.connection))
     if stand_ins is None:
         return None
     try:

@@ -20,7 +20,7 @@ from cms.phases import PhaseKind
 from cms.visibility import is_public_page
 from participation.models import MAX_COMMENT_DEPTH, Comment, Proposal, ProposalStatus
 from participation.refusals import Code, Refused
-from permissions.policy import has_agency_perm, has_object_perm
+from permissions.policy import has_agency_perm, has_object_perm, is_signed_in
 from permissions.roles import Perm
 
 # Which phase kinds open which citizen action (DESIGN.md); official responses ignore phases.
@@ -66,14 +66,6 @@ def refuse(code: Code, message: str | None = None) -> Ability:
 
 
 # --- facts about the viewer and the consultation ---------------------------------------------
-
-
-def is_signed_in(user: object) -> bool:
-    return bool(
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-    )
 
 
 def is_public(consultation: ConsultationPage) -> bool:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 
-from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.db.models import Model, Q
 
@@ -39,19 +38,21 @@ class Access:
 _NOBODY = Access({}, {})
 
 
-def _signed_in(user: object) -> bool:
-    return not (
-        user is None
-        or isinstance(user, AnonymousUser)
-        or not getattr(user, "is_authenticated", False)
+def is_signed_in(user: object) -> bool:
+    """An authenticated, active account (anonymous and deactivated users hold no rights)."""
+    return bool(
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
     )
 
 
-def _access_sql() -> str:
+@functools.cache
+def _access_sql(vendor: str) -> str:
     """Memberships, direct and group object permissions of one user: (content type id or
     _MEMBERSHIP, agency id or object pk, role or codename). Written out, not built by the ORM:
     it runs once per signed-in request and compiling a three-part union cost more than
-    running it."""
+    running it. Built once per database vendor (its quoting)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Permission
     from guardian.models import GroupObjectPermission, UserObjectPermission
@@ -82,14 +83,9 @@ def _access_sql() -> str:
     return " UNION ALL ".join([memberships, *per_object])
 
 
-@functools.cache
-def _cached_access_sql(vendor: str) -> str:
-    return _access_sql()
-
-
 def _access_rows(user: object) -> list[tuple[int, str, str]]:
     with connection.cursor() as cursor:
-        cursor.execute(_cached_access_sql(connection.vendor), [user.pk] * 3)
+        cursor.execute(_access_sql(connection.vendor), [user.pk] * 3)
         return cursor.fetchall()
 
 
@@ -97,7 +93,7 @@ def access(user: object) -> Access:
     """The user's roles and object permissions, loaded once per user object (one query).
 
     Inactive users hold nothing (as guardian's own checker has it)."""
-    if not _signed_in(user) or not getattr(user, "is_active", False):
+    if not is_signed_in(user):
         return _NOBODY
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:

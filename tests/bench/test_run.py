@@ -160,3 +160,17 @@ def test_markdown_lists_every_size_and_says_whether_counts_were_exact():
 
 def test_the_reference_loop_times_this_host():
     assert 0 < run.host_speed_ms() < 60_000
+
+
+def test_the_write_mix_alternates_citizens_and_never_repeats_a_support():
+    from bench.operations import COMMENT, SUPPORT, proposal_gid, write_mix
+
+    taken = {(1, 10), (1, 11)}
+    mix = write_mix({1: "t1", 2: "t2", 3: "t3"}, [10, 11, 12], taken, 6)
+
+    assert [token for token, _ in mix] == ["t1", "t2", "t3"] * 2
+    assert [body["query"] for _, body in mix] == [SUPPORT, COMMENT] * 3
+    supports = [(token, body["variables"]["id"]) for token, body in mix[::2]]
+    assert len(set(supports)) == len(supports)
+    assert ("t1", proposal_gid(10)) not in supports and ("t1", proposal_gid(11)) not in supports
+    assert {(1, 12)} <= taken  # the mix records what it supported
