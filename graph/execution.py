@@ -26,6 +26,9 @@ only when nothing could run around it:
   and its value completed by graphql-core (the comments of every proposal of a page).
 
 The fields of each selection are planned once per request (every row of a list shares them).
+A selection whose every field, and every field below it, has a plan that is not a row resolver
+is completed by one call per object (graph.selection_completion), without graphql-core's
+per-object layers: in Q1 each proposal's comment page and each author.
 Everything else — and any qualifying field whose fast read raises, returns null for a non-null
 type, returns a queryset, or fails its type check — is executed by graphql-core exactly as
 before, so errors, null propagation and masking are unchanged. The fast path is switched off
@@ -69,6 +72,8 @@ from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.relay.utils import resolve_model_id
+
+from graph import selection_completion as one_call
 
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 _FALLBACK = object()  # "let graphql-core execute this field"
@@ -350,6 +355,50 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._compiled_sets[id(grouped_field_set)] = (grouped_field_set, compiled)
         return compiled
 
+    def _completer(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> one_call.Completer | None:
+        """The one-call completion of a selection (graph.selection_completion), or None when
+        a field of it or below it needs the executor; built once per request and selection."""
+        key = ("completer", id(grouped_field_set))
+        known = self._compiled_sets.get(key)
+        if known is not None and known[0] is grouped_field_set:
+            return known[1]
+        built = self._build_completer(parent_type, grouped_field_set)
+        self._compiled_sets[key] = (grouped_field_set, built)
+        return built
+
+    def _sub_completer(
+        self, object_type: GraphQLObjectType, details: Any
+    ) -> one_call.Completer | None:
+        grouped_field_set, defer_usages, _ = self.collect_subfields(object_type, details)
+        if defer_usages:
+            return None  # @defer below: graphql-core's incremental delivery
+        return self._completer(object_type, grouped_field_set)
+
+    def _build_completer(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> one_call.Completer | None:
+        steps: list[one_call.Step] = []
+        for response_name, details, plan in self._compiled(parent_type, grouped_field_set):
+            if plan is _TYPENAME:
+                steps.append(one_call.typename_step(response_name, parent_type.name))
+                continue
+            if plan is None or plan.field is not None:
+                return None  # graphql-core's field, or a row resolver (it takes `info`)
+            if plan.leaf is not None:
+                steps.append(one_call.leaf_step(response_name, plan))
+                continue
+            assert plan.object_type is not None and plan.read is not None
+            below = self._sub_completer(plan.object_type, details)
+            if below is None:
+                return None
+            if plan.item_type is None:
+                steps.append(one_call.object_step(response_name, plan, below))
+            else:
+                steps.append(one_call.list_step(response_name, plan, below))
+        return one_call.completer(steps)
+
     def execute_fields(
         self,
         parent_type: GraphQLObjectType,
@@ -362,6 +411,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        if position_context is None:
+            complete = self._completer(parent_type, grouped_field_set)
+            if complete is not None:
+                try:
+                    return complete(source_value)
+                except Exception:  # refused or raised: the general path below answers
+                    pass
         # graphql-core's loop (executor.execute_fields), in document order, with a fast read
         # tried first for fields that have a plan.
         results: dict[str, Any] = {}
@@ -516,6 +572,14 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         if not _is_type_of(object_type, value):
             return _FALLBACK
+        complete = (
+            None if position_context is not None else self._sub_completer(object_type, details)
+        )
+        if complete is not None:
+            try:
+                return complete(value)
+            except Exception:  # refused or raised: the general path below answers
+                pass
         field_path = Path(path, response_name, parent_type.name)
         try:
             completed = self.collect_and_execute_subfields(
@@ -553,10 +617,19 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_path = Path(path, response_name, parent_type.name)
         completed: list[Any] = []
         awaitable = False
+        complete = (
+            None if position_context is not None else self._sub_completer(object_type, details)
+        )
         for index, item in enumerate(items):
             if item is None:
                 completed.append(None)
                 continue
+            if complete is not None:
+                try:
+                    completed.append(complete(item))
+                    continue
+                except Exception:  # refused or raised: the general path below answers
+                    pass
             item_path = Path(field_path, index, None)
             try:
                 value = self.collect_and_execute_subfields(

@@ -19,6 +19,7 @@ from strawberry.extensions import SchemaExtension
 from bench.operations import Q1, Q2
 from cms.phases import PhaseKind
 from graph import execution
+from graph import selection_completion as one_call
 from graph.execution import ROW_RESOLVER, FastExecutionContext, plan_field
 from graph.schema import schema
 from participation import services
@@ -115,6 +116,23 @@ def answer(gql, query: str, variables: dict, *, fast: bool, monkeypatch) -> byte
     return response.content
 
 
+def spy_fast_paths(monkeypatch) -> list[str]:
+    """Records each fast read of an object field and each one-call completion of an object."""
+    reads: list[str] = []
+    original = FastExecutionContext._read
+    monkeypatch.setattr(
+        FastExecutionContext, "_read", lambda self, *a: reads.append("read") or original(self, *a)
+    )
+    build = one_call.completer
+
+    def spied(steps):
+        complete = build(steps)
+        return lambda row: reads.append("one call") or complete(row)
+
+    monkeypatch.setattr(one_call, "completer", spied)
+    return reads
+
+
 DOCUMENTS = {
     "Q1": (Q1, {}),
     "Q2": (Q2, {}),
@@ -133,11 +151,7 @@ def test_answers_are_identical_with_and_without_the_fast_path(
         gql.login(world[viewer])
     document, extra = DOCUMENTS[name]
     variables = {"agency": "agency-a", "slug": "climate-plan", **extra}
-    reads = []
-    original = FastExecutionContext._read
-    monkeypatch.setattr(
-        FastExecutionContext, "_read", lambda self, *a: reads.append(1) or original(self, *a)
-    )
+    reads = spy_fast_paths(monkeypatch)
     slow = answer(gql, document, variables, fast=False, monkeypatch=monkeypatch)
     assert not reads
     fast = answer(gql, document, variables, fast=True, monkeypatch=monkeypatch)
@@ -296,6 +310,69 @@ def run_small(fast: bool, monkeypatch, extensions=()) -> dict:
         "data": result.data,
         "errors": sorted((e.message, tuple(e.path or ())) for e in result.errors or []),
     }
+
+
+def spy_outcomes(monkeypatch) -> list[tuple[str, object]]:
+    """("answered" | "refused", row) for every one-call completion of an object."""
+    outcomes: list[tuple[str, object]] = []
+    build = one_call.completer
+
+    def spied(steps):
+        complete = build(steps)
+
+        def run(row):
+            try:
+                answer = complete(row)
+            except Exception:
+                outcomes.append(("refused", row))
+                raise
+            outcomes.append(("answered", row))
+            return answer
+
+        return run
+
+    monkeypatch.setattr(one_call, "completer", spied)
+    return outcomes
+
+
+def test_plain_selections_complete_in_one_call_and_refusals_take_the_general_path(monkeypatch):
+    slow = run_small(False, monkeypatch)
+    outcomes = spy_outcomes(monkeypatch)
+    fast = run_small(True, monkeypatch)
+    assert fast == slow
+    seen = {
+        (outcome, getattr(row, "name", None), getattr(row, "label", None))
+        for outcome, row in outcomes
+    }
+    # The root selection reads only resolvers of the row, so it is tried first and refused
+    # (an item below it fails); each item is then tried on its own.
+    assert ("refused", None, None) in seen  # the root value
+    assert ("answered", "a", "ok") in seen
+    assert ("refused", None, None) in seen  # items[1]: null for the non-null `label`
+    # (which nulls the whole list, so items[2] never runs)
+    assert not any(name == "c" for _, name, _ in seen)
+    assert ("refused", "b", None) in seen  # loose[1]
+    assert ("answered", "x", "ok") in seen  # strangers: no is_type_of, read like any object
+    # `parent { child }`: the child's `shout` raises, so the child is refused, and with it
+    # the parent; graphql-core's path nulls `child` with its error, as compared above.
+    assert ("refused", None, "boom") in seen
+    assert ("refused", "p", "parent") in seen
+
+
+def test_q1_comment_pages_and_authors_complete_in_one_call(gql, world, monkeypatch):
+    outcomes = spy_outcomes(monkeypatch)
+    variables = {"agency": "agency-a", "slug": "climate-plan"}
+    data = json.loads(answer(gql, Q1, variables, fast=True, monkeypatch=monkeypatch))["data"]
+    assert outcomes and all(outcome == "answered" for outcome, _ in outcomes)
+    kinds = [type(row).__name__ for _, row in outcomes]
+    proposals = [edge["node"] for edge in data["consultation"]["proposals"]["edges"]]
+    comments = [e["node"] for p in proposals for e in p["comments"]["edges"]]
+    assert len(proposals) == 7 and len(comments) == 6  # world: some comments deleted
+    assert kinds.count("DjangoListConnection") == len(proposals)  # each comment page
+    assert kinds.count("Comment") == len(comments)
+    authors = [row for row in (*proposals, *comments) if row["author"] is not None]
+    assert kinds.count("User") == len(authors)
+    assert "Proposal" not in kinds  # a proposal's `comments` is a row resolver: the executor
 
 
 def test_row_resolvers_are_called_positionally_when_every_parameter_is_the_row():
