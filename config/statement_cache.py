@@ -12,7 +12,7 @@ while compiling) and `elide_empty`. Pickling costs about a twentieth of compilin
 with the same key compile to the same SQL and, bound values put in their places, the same
 parameters, because compiling reads nothing else; so a hit is the statement Django would have
 built, and the visibility rule inside it is unchanged. What the key cannot capture is never
-cached: `select_for_update` (compiling checks that a transaction is open), combined queries, a
+cached: `select_for_update` outside a transaction (compiling refuses it), combined queries, a
 query that does not pickle, and compiles with arguments (subqueries are compiled as part of
 their outer statement). A model instance in a filter (a
 related manager filters by its parent row) enters the key as its class and the values of its
@@ -218,8 +218,10 @@ def statement_key(compiler: SQLCompiler) -> tuple[tuple, list[lookups.Lookup]] |
     """The key of the statement `compiler` would build and the lookups whose values are its
     parameters (in the order the key met them), or None if it must compile."""
     query = compiler.query
-    if query.select_for_update or query.combinator:
+    if query.combinator:
         return None
+    if query.select_for_update and compiler.connection.get_autocommit():
+        return None  # compiling raises TransactionManagementError: let it
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _dispatch_table()

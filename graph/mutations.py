@@ -6,10 +6,10 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import strawberry
-from django.db import transaction
 from strawberry.relay import GlobalID, GlobalIDValueError
 
 from accounts.services import AccountError
+from config.transactions import whole_transaction
 from participation.refusals import Code, Refused
 
 T = TypeVar("T")
@@ -28,9 +28,12 @@ def error_of(exc: Refused | AccountError) -> MutationError:
 
 
 def attempt(action: Callable[[], T]) -> tuple[T | None, list[MutationError]]:
-    """Run `action` in one transaction; a refusal rolls everything back and becomes an error."""
+    """Run `action` in one transaction; a refusal rolls everything back and becomes an error.
+
+    Nothing inside catches an error and goes on, so the services join the transaction without
+    savepoints of their own (config.transactions)."""
     try:
-        with transaction.atomic():
+        with whole_transaction():
             return action(), []
     except (Refused, AccountError) as exc:
         return None, [error_of(exc)]

@@ -17,6 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cms.models import ConsultationPage
+from config.transactions import savepoint_unless_whole, service_atomic
 from participation import abilities
 from participation.models import (
     Alignment,
@@ -117,7 +118,7 @@ def _bump_comment_count(comment: Comment, delta: int) -> None:
 # --- proposals -------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def submit_proposal(user, consultation: ConsultationPage, *, title: str, body: str) -> Proposal:
     consultation = _consultation(consultation)
     abilities.can_submit_proposal(user, consultation).require()
@@ -135,7 +136,7 @@ def submit_proposal(user, consultation: ConsultationPage, *, title: str, body: s
     )
 
 
-@transaction.atomic
+@service_atomic
 def edit_proposal(
     user, proposal: Proposal, *, title: str | None = None, body: str | None = None
 ) -> Proposal:
@@ -154,7 +155,7 @@ def edit_proposal(
     return proposal
 
 
-@transaction.atomic
+@service_atomic
 def withdraw_proposal(user, proposal: Proposal) -> Proposal:
     proposal = _lock(proposal)
     abilities.can_withdraw_proposal(user, proposal).require()
@@ -164,13 +165,13 @@ def withdraw_proposal(user, proposal: Proposal) -> Proposal:
     return proposal
 
 
-@transaction.atomic
+@service_atomic
 def support_proposal(user, proposal: Proposal) -> Proposal:
     """One support per user: the unique constraint decides, inside a savepoint."""
     proposal = _lock(proposal)
     abilities.can_support_proposal(user, proposal).require()
     try:
-        with transaction.atomic():
+        with savepoint_unless_whole():  # a mutation rolls back whole: no savepoint there
             Support.objects.create(agency_id=proposal.agency_id, proposal=proposal, user=user)
     except IntegrityError:
         raise Refused(Code.ALREADY_SUPPORTED) from None
@@ -179,7 +180,7 @@ def support_proposal(user, proposal: Proposal) -> Proposal:
     return proposal
 
 
-@transaction.atomic
+@service_atomic
 def withdraw_support(user, proposal: Proposal) -> Proposal:
     proposal = _lock(proposal)
     abilities.can_withdraw_support(user, proposal).require()
@@ -194,7 +195,7 @@ def withdraw_support(user, proposal: Proposal) -> Proposal:
 # --- comments --------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def add_comment(
     user,
     *,
@@ -243,7 +244,7 @@ def add_comment(
 UNCHANGED = object()
 
 
-@transaction.atomic
+@service_atomic
 def edit_comment(user, comment: Comment, *, body: str, alignment=UNCHANGED) -> Comment:
     comment = _lock(comment)
     abilities.can_edit_comment(user, comment).require()
@@ -257,7 +258,7 @@ def edit_comment(user, comment: Comment, *, body: str, alignment=UNCHANGED) -> C
     return comment
 
 
-@transaction.atomic
+@service_atomic
 def delete_comment(user, comment: Comment) -> Comment:
     """Soft delete: the body is blanked, the row (and so the thread) kept."""
     comment = _lock(comment)
@@ -276,7 +277,7 @@ def delete_comment(user, comment: Comment) -> Comment:
 # --- reports and moderation ------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def report_content(user, target: Proposal | Comment, *, reason: str) -> Report:
     """Flag a proposal or comment; reporting it again while open returns the open report."""
     abilities.can_report(user, target).require()
@@ -298,7 +299,7 @@ def _resolve_reports(user, target: Proposal | Comment) -> None:
     )
 
 
-@transaction.atomic
+@service_atomic
 def hide_content(user, target: T, *, reason: str) -> T:
     """Hide a proposal or comment from the public (moderators); resolves its open reports."""
     abilities.can_moderate(user, target).require()
@@ -318,7 +319,7 @@ def hide_content(user, target: T, *, reason: str) -> T:
     return row
 
 
-@transaction.atomic
+@service_atomic
 def unhide_content(user, target: T) -> T:
     abilities.can_moderate(user, target).require()
     row = _lock(target)
@@ -334,7 +335,7 @@ def unhide_content(user, target: T) -> T:
     return row
 
 
-@transaction.atomic
+@service_atomic
 def resolve_report(user, report: Report) -> Report:
     """Close a report without hiding its target (the moderator found nothing wrong)."""
     abilities.can_moderate(user, report.target).require()
@@ -348,7 +349,7 @@ def resolve_report(user, report: Report) -> Report:
 # --- official responses ----------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def respond_to_proposal(user, proposal: Proposal, *, status: str, text: str) -> Proposal:
     """Answer a proposal and set its status, in any phase; earlier answers stay as history."""
     proposal = _lock(proposal)
@@ -404,7 +405,7 @@ def _scoped_perm(role: str) -> str:
     return str(perm)
 
 
-@transaction.atomic
+@service_atomic
 def grant_role(
     actor, agency: Agency, user, role: str, *, consultation: ConsultationPage | None = None
 ) -> Membership | None:
@@ -424,7 +425,7 @@ def grant_role(
     return membership
 
 
-@transaction.atomic
+@service_atomic
 def revoke_role(
     actor, agency: Agency, user, role: str, *, consultation: ConsultationPage | None = None
 ) -> bool:

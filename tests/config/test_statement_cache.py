@@ -7,9 +7,10 @@ again and compared. These tests pin what the key must tell apart and what is nev
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import TruncDate
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from config import statement_cache
@@ -157,14 +158,49 @@ def test_the_active_time_zone_is_part_of_the_key(rows):
     assert misses_utc + misses_bangkok == 2 and hits == 0
 
 
-def test_select_for_update_is_never_cached(rows):
-    """Compiling it checks that a transaction is open; a cached statement would skip that."""
-    locked = Proposal.objects.select_for_update().filter(pk=rows["first"].pk)
-    for _ in range(2):
+def test_select_for_update_is_cached_inside_a_transaction_only(rows):
+    """Compiling it outside a transaction raises (where the database locks rows); inside one
+    its SQL depends only on the query, whose lock options are part of the key."""
+    pk = rows["first"].pk
+    shapes = {
+        "plain": Proposal.objects.select_for_update(),
+        "nowait": Proposal.objects.select_for_update(nowait=True),
+        "skip": Proposal.objects.select_for_update(skip_locked=True),
+        "of": Proposal.objects.select_for_update(of=("self",)),
+    }
+    sql = {}
+    for name, queryset in shapes.items():
+        locked = queryset.filter(pk=pk)
         with transaction.atomic():
-            found, hits, misses = counted(lambda: [p.pk for p in locked.all()])
-        assert found == [rows["first"].pk]
+            list(locked.all())  # the first compile of the shape
+            found, hits, misses = counted(lambda locked=locked: [p.pk for p in locked.all()])
+            sql[name] = str(locked.query)
+        assert found == [pk]
+        assert (hits, misses) == (1, 0), name
+    if connection.features.has_select_for_update:
+        assert len(set(sql.values())) == len(shapes)  # each option its own statement
+
+
+@pytest.mark.django_db(transaction=True)
+def test_select_for_update_outside_a_transaction_always_compiles():
+    locked = Proposal.objects.select_for_update().filter(pk=1)
+    with transaction.atomic():
+        list(locked.all())
+        list(locked.all())  # cached inside
+    for _ in range(2):
+        answer, hits, misses = counted(lambda: list_or_refusal(locked))
         assert (hits, misses) == (0, 0)
+        if connection.features.has_select_for_update:
+            assert answer == "TransactionManagementError"
+        else:
+            assert answer == []
+
+
+def list_or_refusal(queryset) -> list | str:
+    try:
+        return list(queryset.all())
+    except TransactionManagementError as error:
+        return type(error).__name__
 
 
 def test_counts_and_exists_go_through_the_cache_correctly(rows):

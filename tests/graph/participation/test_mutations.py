@@ -225,3 +225,19 @@ def test_supporting_a_proposal_hidden_meanwhile_is_refused_and_shows_nothing(gql
     gql.login(author)
     got = gql.ok(SUPPORT, {"id": gid(proposal)})["supportProposal"]
     assert got == {"proposal": None, "errors": [{"code": "HIDDEN"}]}
+
+
+def test_a_support_and_a_comment_take_no_savepoints_of_their_own(gql, consultation):
+    """The mutation's one transaction is the services' (config.transactions): in a test it is
+    itself a savepoint of the test's transaction, the only one each request takes."""
+    proposal = make_proposal(consultation, UserFactory(), title="ลานจอดจักรยาน")
+    gql.login(UserFactory())
+    for document, variables in (
+        (SUPPORT, {"id": gid(proposal)}),
+        (COMMENT, {"p": gid(proposal), "body": "เห็นด้วยครับ"}),
+    ):
+        with CaptureQueriesContext(connection) as captured:
+            payload = next(iter(gql.ok(document, variables).values()))
+        assert payload["errors"] == []
+        taken = [q["sql"].split()[0] for q in captured if "SAVEPOINT" in q["sql"]]
+        assert taken == ["SAVEPOINT", "RELEASE"]
