@@ -394,15 +394,18 @@ class Driver:
                 # after the same other one (periodic host effects average out).
                 for name in names[r % len(names) :] + names[: r % len(names)]:
                     mode, path, target = plan[name]
+                    host_ms = host_speed_ms()  # the host's speed right before this round
                     if args.requests:
                         result = self.wrk_run(target, mode, path, 120, args.requests)
                     else:
                         result = self.wrk_run(target, mode, path, args.duration)
+                    result["host_ms"] = host_ms
                     rounds[name].append(result)
                     log(
                         f"  round {r + 1} {name}: {result['rps']:.1f} req/s, "
                         f"p50 {result['p50_us'] / 1000:.1f} ms, p99 {result['p99_us'] / 1000:.1f}"
-                        f" ms, errors {result['errors']}/{result['checked']}"
+                        f" ms, errors {result['errors']}/{result['checked']}, reference loop"
+                        f" {host_ms:.1f} ms"
                     )
         return {
             name: {
@@ -414,7 +417,8 @@ class Driver:
                 "cache_hits": sum(x["cache_hits"] for x in rs),
                 "peak_worker_rss_mb": round(rss.peak_kb / 1024, 1),
                 "rounds": [
-                    {k: x[k] for k in ("rps", "p50_us", "p99_us", "errors", "checked")} for x in rs
+                    {k: x[k] for k in ("rps", "p50_us", "p99_us", "errors", "checked", "host_ms")}
+                    for x in rs
                 ],
             }
             for name, rs in rounds.items()
