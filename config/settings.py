@@ -121,9 +121,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 ):
     # Parameters bound by the server, so psycopg prepares a statement run five times on a
     # connection and PostgreSQL plans it once: the same few queries serve every page view
-    # (planning was a third of their time; bench/PROFILE.md). Needs session pooling if a
-    # pooler sits in between (PgBouncer in transaction mode does not keep prepared statements).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+    # (planning was a third of their time; bench/PROFILE.md). Django turns psycopg's
+    # preparing off unless OPTIONS names a threshold, so both are set. Needs session pooling
+    # if a pooler sits in between (PgBouncer in transaction mode does not keep prepared
+    # statements); DB_SERVER_SIDE_BINDING=0 turns both off.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["server_side_binding"] = True
+    options["prepare_threshold"] = env_int("DB_PREPARE_THRESHOLD", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})

@@ -162,17 +162,39 @@ def test_development_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    "env, expected",
+    "env, binding, threshold",
     [
-        ({}, True),
-        ({"DB_SERVER_SIDE_BINDING": "0"}, None),  # behind a pooler in transaction mode
+        ({}, True, 5),
+        ({"DB_PREPARE_THRESHOLD": "2"}, True, 2),
+        ({"DB_SERVER_SIDE_BINDING": "0"}, None, None),  # behind a pooler in transaction mode
     ],
-    ids=["default", "off"],
+    ids=["default", "threshold", "off"],
 )
-def test_postgresql_binds_parameters_on_the_server(env, expected) -> None:
+def test_postgresql_binds_parameters_on_the_server_and_prepares(env, binding, threshold) -> None:
+    """Django passes psycopg prepare_threshold=None (never prepare) unless OPTIONS names one."""
     s = load_settings(DATABASE_URL="postgres://u@db:5432/ruamkhid", **env)
     options = s["DATABASES"]["default"].get("OPTIONS", {})
-    assert options.get("server_side_binding") is expected
+    assert options.get("server_side_binding") is binding
+    assert options.get("prepare_threshold") == threshold
+
+
+@pytest.mark.django_db
+def test_a_statement_run_often_is_prepared_on_postgresql(settings) -> None:
+    from django.db import connection
+
+    from participation.models import Proposal
+
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's (psycopg); SQLite has none")
+    threshold = settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"]
+    for pk in range(threshold + 1):
+        list(Proposal.objects.filter(pk=pk + 10**9))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['SELECT %"participation_proposal"."id"%WHERE "participation_proposal"."id" = $1%'],
+        )
+        assert cursor.fetchone()[0] >= 1
 
 
 def test_graphql_limits_come_from_the_environment() -> None:
