@@ -77,6 +77,12 @@ def is_public(consultation: ConsultationPage) -> bool:
     return cached
 
 
+def remember_public(consultation: ConsultationPage, public: bool) -> None:
+    """What `is_public` answers for this instance, read by a query that evaluated the same
+    rule (cms.visibility.public_q) on the row while loading it: no query of its own."""
+    setattr(consultation, _PUBLIC_ATTR, bool(public))
+
+
 def current_phase_kind(consultation: ConsultationPage, now: datetime | None = None) -> str | None:
     """The kind of the phase running at `now`, or None between/outside phases."""
     phases = getattr(consultation, _PHASES_ATTR, None)

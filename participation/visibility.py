@@ -9,11 +9,11 @@ GraphQL layer can use them in `get_queryset` for lists, `node(id:)` and nested p
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from cms.models import ConsultationPage
 from cms.visibility import public_q
-from participation.abilities import is_signed_in
+from participation.abilities import is_signed_in, remember_public
 from participation.models import Comment, Proposal
 from participation.refusals import Code, Refused
 from permissions.policy import agencies_with_perm, object_perm_q
@@ -65,13 +65,27 @@ def visible_comments(qs: QuerySet[Comment], user: object) -> QuerySet[Comment]:
     return qs.filter(condition)
 
 
+CONSULTATION_PUBLIC = "_consultation_public"
+
+
+def _with_consultation(queryset: QuerySet) -> QuerySet:
+    """The row's consultation joined, and whether it is public evaluated in the same statement
+    (the participation checks ask next; `abilities.remember_public`)."""
+    return queryset.select_related("consultation").annotate(
+        **{CONSULTATION_PUBLIC: ExpressionWrapper(public_consultation_q(), BooleanField())}
+    )
+
+
+def _loaded(row: Proposal | Comment) -> Proposal | Comment:
+    remember_public(row.consultation, getattr(row, CONSULTATION_PUBLIC))
+    return row
+
+
 def get_visible_proposal(user: object, pk: int | str) -> Proposal:
     """The proposal if the viewer may see it, else Refused(NOT_FOUND) (hidden rows included)."""
     try:
-        return (
-            visible_proposals(Proposal.objects.all(), user)
-            .select_related("consultation")
-            .get(pk=pk)
+        return _loaded(
+            _with_consultation(visible_proposals(Proposal.objects.all(), user)).get(pk=pk)
         )
     except (Proposal.DoesNotExist, ValueError, TypeError):
         raise Refused(Code.NOT_FOUND) from None
@@ -79,8 +93,6 @@ def get_visible_proposal(user: object, pk: int | str) -> Proposal:
 
 def get_visible_comment(user: object, pk: int | str) -> Comment:
     try:
-        return (
-            visible_comments(Comment.objects.all(), user).select_related("consultation").get(pk=pk)
-        )
+        return _loaded(_with_consultation(visible_comments(Comment.objects.all(), user)).get(pk=pk))
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise Refused(Code.NOT_FOUND) from None

@@ -149,3 +149,25 @@ def test_visibility_is_one_query(consultation, author, moderator_a, django_asser
         list(visible_proposals(Proposal.objects.all(), viewer))
     with django_assert_num_queries(1):
         list(qs)
+
+
+@pytest.mark.parametrize("restricted", [False, True], ids=["public", "restricted"])
+def test_a_visible_row_knows_whether_its_consultation_is_public_without_a_query(
+    consultation, author, moderator_a, restricted, django_assert_num_queries
+):
+    """get_visible_proposal/comment evaluate the public-page rule in their own statement, so
+    the participation checks that follow ask nothing more (one statement fewer per write)."""
+    from participation.abilities import is_public
+    from participation.visibility import get_visible_comment
+
+    proposal = make_proposal(consultation, author)
+    comment = services.add_comment(author, proposal=proposal, body="ความเห็นแรก")
+    if restricted:  # only a moderator still sees the rows
+        PageViewRestriction.objects.create(page=consultation, restriction_type="login")
+    viewer = moderator_a if restricted else author
+    get_visible_proposal(viewer, proposal.pk)  # the viewer's roles load once
+    for load in (get_visible_proposal, get_visible_comment):
+        pk = proposal.pk if load is get_visible_proposal else comment.pk
+        with django_assert_num_queries(1):
+            row = load(viewer, pk)
+            assert is_public(row.consultation) is not restricted
