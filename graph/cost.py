@@ -132,6 +132,18 @@ def operation_cost(
     return costing.selection_set(operation.selection_set, root, frozenset())
 
 
+def integer_variables(variables: Any) -> tuple[tuple[str, int], ...]:
+    """The variables a cost can depend on (page sizes are integers), sorted: a document's cost
+    is the same for every request with the same ones, so they key the validation caches."""
+    return tuple(
+        sorted(
+            (name, value)
+            for name, value in (variables if isinstance(variables, dict) else {}).items()
+            if isinstance(value, int) and not isinstance(value, bool)
+        )
+    )
+
+
 def cost_rule(
     max_cost: int, variables: Mapping[str, Any] | None, *, default_page: int, max_page: int
 ) -> type[ValidationRule]:

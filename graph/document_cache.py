@@ -24,6 +24,7 @@ from django.conf import settings
 from strawberry.extensions import SchemaExtension
 
 from config.lru import Lru
+from graph.cost import integer_variables
 
 # Documents are at most GRAPHQL["MAX_DOCUMENT_BYTES"] long, so these bound the memory used.
 PARSED_SIZE = 256
@@ -47,12 +48,7 @@ validated = Lru(VALIDATED_SIZE)
 
 def _validation_key(query: str, variables: dict | None) -> tuple:
     limits = tuple(settings.GRAPHQL[name] for name in _RULE_SETTINGS)
-    sizes = sorted(
-        (name, value)
-        for name, value in (variables if isinstance(variables, dict) else {}).items()
-        if isinstance(value, int) and not isinstance(value, bool)  # what graph/cost.py reads
-    )
-    return (query, limits, tuple(sizes))
+    return (query, limits, integer_variables(variables))
 
 
 class DocumentCache(SchemaExtension):

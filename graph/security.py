@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -28,8 +29,9 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.types.graphql import OperationType
 
+from config.lru import Lru
 from graph import ratelimit
-from graph.cost import cost_rule
+from graph.cost import cost_rule, integer_variables
 from graph.errors import InvalidInput, QueryRejected, is_expected, with_code
 from graph.trusted_documents import agency_requirement
 
@@ -94,6 +96,34 @@ def _rejecting(rule: type[ValidationRule]) -> type[ValidationRule]:
     return Rejecting
 
 
+_LIMIT_SETTINGS = (
+    "MAX_DEPTH",
+    "MAX_ALIASES",
+    "MAX_COST",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "INTROSPECTION",
+)
+
+
+@lru_cache(maxsize=256)
+def limit_rules(
+    limits: tuple[Any, ...], sizes: tuple[tuple[str, int], ...]
+) -> tuple[type[ValidationRule], ...]:
+    """The limit rules for these settings (`_LIMIT_SETTINGS`, in order) and page-size
+    variables: built once, not on every request (seven classes each time, ≈ 0.15 ms, even when
+    the document's validation is cached; bench/PROFILE.md, session 7)."""
+    max_depth, max_aliases, max_cost, default_page, max_page, introspection = limits
+    rules = [
+        max_depth_rule(max_depth, None, None),
+        max_aliases_rule(max_aliases),
+        cost_rule(max_cost, dict(sizes), default_page=default_page, max_page=max_page),
+    ]
+    if not introspection:
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return tuple(map(_rejecting, rules))
+
+
 class EndpointLimits(SchemaExtension):
     """Depth, alias and token limits, introspection gate and suggestion stripping.
 
@@ -151,19 +181,9 @@ class EndpointLimits(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context
         ctx.parse_options["max_tokens"] = graphql_setting("MAX_TOKENS")
-        rules = [
-            max_depth_rule(graphql_setting("MAX_DEPTH"), None, None),
-            max_aliases_rule(graphql_setting("MAX_ALIASES")),
-            cost_rule(
-                graphql_setting("MAX_COST"),
-                ctx.variables,
-                default_page=graphql_setting("DEFAULT_PAGE_SIZE"),
-                max_page=graphql_setting("MAX_PAGE_SIZE"),
-            ),
-        ]
-        if not graphql_setting("INTROSPECTION"):
-            rules.append(NoSchemaIntrospectionCustomRule)
-        ctx.validation_rules = (*ctx.validation_rules, *map(_rejecting, rules), NoNulCharacters)
+        limits = tuple(graphql_setting(name) for name in _LIMIT_SETTINGS)
+        rules = limit_rules(limits, integer_variables(ctx.variables))
+        ctx.validation_rules = (*ctx.validation_rules, *rules, NoNulCharacters)
         yield
         if ctx.result is None or not ctx.result.errors:
             return
@@ -193,9 +213,18 @@ class _DirectiveCounter(Visitor):
         self.count += 1
 
 
+# Parsed documents are cached and reused (graph.document_cache), so is their count; the entry
+# keeps its document alive, so the id cannot be reused for another while it is here.
+_directive_counts = Lru(1024)
+
+
 def _count_directives(document: Any) -> int:
+    known = _directive_counts.get(id(document))
+    if known is not None and known[0] is document:
+        return known[1]
     counter = _DirectiveCounter()
     visit(document, counter)
+    _directive_counts.put(id(document), (document, counter.count))
     return counter.count
 
 

@@ -141,6 +141,31 @@ def test_repeated_directives_get_one_error_not_hundreds(gql, db):
     assert "300 directives found. Allowed: 50" in result.errors[0]["message"]
 
 
+def test_repeated_documents_are_counted_once_and_still_refused(gql, db, monkeypatch):
+    from graph import security
+
+    visits = []
+    visit = security.visit
+    monkeypatch.setattr(security, "visit", lambda *a: visits.append(1) or visit(*a))
+    many = "{ agencies " + "@include(if: true) " * 60 + "{ totalCount } }"
+    for _ in range(3):
+        assert "60 directives found" in gql.execute(many).errors[0]["message"]
+    assert len(visits) == 1  # the parsed document is reused, and so is its count
+
+
+def test_limit_rules_are_built_once_per_settings_and_page_size_variables(gql, agency_a):
+    from graph.security import limit_rules
+
+    limit_rules.cache_clear()
+    document = "query($n: Int) { agencies(first: $n) { edges { node { id } } } }"
+    for _ in range(3):
+        assert gql.ok(document, {"n": 5})
+    assert limit_rules.cache_info().misses == 1 and limit_rules.cache_info().hits == 2
+    # Another page size is another cost: its own rules, still enforced.
+    assert gql.execute(COST_BOMB).codes == ["QUERY_TOO_COSTLY"]
+    assert limit_rules.cache_info().misses == 2
+
+
 def test_cost_error_states_cost_and_budget(gql, agency_a):
     result = gql.execute(COST_BOMB)
     (error,) = result.errors
