@@ -25,21 +25,14 @@ from strawberry.extensions import SchemaExtension
 
 from config.lru import Lru
 from graph.cost import integer_variables
+from graph.security import LIMIT_SETTINGS
 
 # Documents are at most GRAPHQL["MAX_DOCUMENT_BYTES"] long, so these bound the memory used.
 PARSED_SIZE = 256
 VALIDATED_SIZE = 1024
 
 # Every setting a validation rule reads (graph/security.py).
-_RULE_SETTINGS = (
-    "MAX_DEPTH",
-    "MAX_ALIASES",
-    "MAX_COST",
-    "DEFAULT_PAGE_SIZE",
-    "MAX_PAGE_SIZE",
-    "MAX_DIRECTIVES",
-    "INTROSPECTION",
-)
+_RULE_SETTINGS = (*LIMIT_SETTINGS, "MAX_DIRECTIVES")
 
 
 parsed = Lru(PARSED_SIZE)

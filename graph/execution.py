@@ -315,6 +315,17 @@ def _is_type_of(object_type: GraphQLObjectType, value: Any) -> bool:
         return False
 
 
+def _in_one_call(complete: one_call.Completer | None, value: Any) -> Any:
+    """The one-call answer for `value`, or _FALLBACK when there is none or it refused (or a
+    read raised): the general path then answers, errors included."""
+    if complete is None:
+        return _FALLBACK
+    try:
+        return complete(value)
+    except Exception:
+        return _FALLBACK
+
+
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's executor, with trivial fields read directly (see the module docstring)."""
 
@@ -412,12 +423,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 parent_type, source_value, path, grouped_field_set, position_context
             )
         if position_context is None:
-            complete = self._completer(parent_type, grouped_field_set)
-            if complete is not None:
-                try:
-                    return complete(source_value)
-                except Exception:  # refused or raised: the general path below answers
-                    pass
+            answer = _in_one_call(self._completer(parent_type, grouped_field_set), source_value)
+            if answer is not _FALLBACK:
+                return answer
         # graphql-core's loop (executor.execute_fields), in document order, with a fast read
         # tried first for fields that have a plan.
         results: dict[str, Any] = {}
@@ -572,14 +580,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             )
         if not _is_type_of(object_type, value):
             return _FALLBACK
-        complete = (
-            None if position_context is not None else self._sub_completer(object_type, details)
-        )
-        if complete is not None:
-            try:
-                return complete(value)
-            except Exception:  # refused or raised: the general path below answers
-                pass
+        if position_context is None:
+            answer = _in_one_call(self._sub_completer(object_type, details), value)
+            if answer is not _FALLBACK:
+                return answer
         field_path = Path(path, response_name, parent_type.name)
         try:
             completed = self.collect_and_execute_subfields(
@@ -624,12 +628,10 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             if item is None:
                 completed.append(None)
                 continue
-            if complete is not None:
-                try:
-                    completed.append(complete(item))
-                    continue
-                except Exception:  # refused or raised: the general path below answers
-                    pass
+            answer = _in_one_call(complete, item)
+            if answer is not _FALLBACK:
+                completed.append(answer)
+                continue
             item_path = Path(field_path, index, None)
             try:
                 value = self.collect_and_execute_subfields(

@@ -96,7 +96,9 @@ def _rejecting(rule: type[ValidationRule]) -> type[ValidationRule]:
     return Rejecting
 
 
-_LIMIT_SETTINGS = (
+# The settings the limit rules read, in `limit_rules`' order (the validation cache keys on
+# these and MAX_DIRECTIVES: graph.document_cache).
+LIMIT_SETTINGS = (
     "MAX_DEPTH",
     "MAX_ALIASES",
     "MAX_COST",
@@ -110,7 +112,7 @@ _LIMIT_SETTINGS = (
 def limit_rules(
     limits: tuple[Any, ...], sizes: tuple[tuple[str, int], ...]
 ) -> tuple[type[ValidationRule], ...]:
-    """The limit rules for these settings (`_LIMIT_SETTINGS`, in order) and page-size
+    """The limit rules for these settings (`LIMIT_SETTINGS`, in order) and page-size
     variables: built once, not on every request (seven classes each time, ≈ 0.15 ms, even when
     the document's validation is cached; bench/PROFILE.md, session 7)."""
     max_depth, max_aliases, max_cost, default_page, max_page, introspection = limits
@@ -181,7 +183,7 @@ class EndpointLimits(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         ctx = self.execution_context
         ctx.parse_options["max_tokens"] = graphql_setting("MAX_TOKENS")
-        limits = tuple(graphql_setting(name) for name in _LIMIT_SETTINGS)
+        limits = tuple(graphql_setting(name) for name in LIMIT_SETTINGS)
         rules = limit_rules(limits, integer_variables(ctx.variables))
         ctx.validation_rules = (*ctx.validation_rules, *rules, NoNulCharacters)
         yield

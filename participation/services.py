@@ -167,7 +167,8 @@ def withdraw_proposal(user, proposal: Proposal) -> Proposal:
 
 @service_atomic
 def support_proposal(user, proposal: Proposal) -> Proposal:
-    """One support per user: the unique constraint decides, inside a savepoint."""
+    """One support per user: the unique constraint decides (inside a savepoint, unless the
+    caller rolls back whole: config.transactions)."""
     proposal = _lock(proposal)
     abilities.can_support_proposal(user, proposal).require()
     try:
