@@ -343,6 +343,20 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._plans = plans
         self._compiled_sets: dict[Any, tuple[Any, Any]] = {}
 
+    def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
+        """graphql-core's, then the executor's own reference cycle is broken.
+
+        `async_helpers` holds two bound methods of the executor, so the executor, and all it
+        reaches (the request's Context and its cache, every row loaded, the answer's dicts:
+        about 3,500 objects in Q1), could only be freed by the cycle collector: one
+        collection every five Q1 requests, ≈ 2.5 ms a request (bench/PROFILE.md, session 8).
+        A finished synchronous execution needs them no more; reference counting then frees
+        it all when the response is sent."""
+        result = super().execute_operation(*args, **kwargs)
+        if not self.is_awaitable(result):
+            self.async_helpers = None
+        return result
+
     def _compiled(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list:
         """(response name, field details, plan or None) per field of a selection, once per
         request: graphql-core hands every row of a list the same grouped field set."""
