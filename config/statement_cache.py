@@ -29,7 +29,9 @@ distinct stand-in; the shape is kept only if the two statements have the same SQ
 exactly where the stand-ins are, each stand-in showing up, and the real compile carries the real
 values there. A hit then puts the query's own values in those places. Without this every
 citizen's write, and every read naming a user or a row, compiled afresh (the key held the user
-id). A shape that fails the check is never cached.
+id). A shape that fails the check is never cached. An `any_of` list of integers
+(config/any_of.py) is bound the same way on PostgreSQL, where it is one array parameter: the
+comment pages of any list of proposals share one statement.
 
 `SQL_STATEMENT_CACHE` (settings, from the environment): `on` (default), `off`, or `verify`,
 which the test suite uses: every hit is compiled again and must equal the cached statement.
@@ -51,6 +53,7 @@ from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone
 
+from config.any_of import AnyOf
 from config.lru import Lru
 
 SIZE = 128  # statements per process; the hot pages use a handful
@@ -150,11 +153,14 @@ def _parameter(lookup_class: type, lhs: Any, kind: Any) -> None:
     """What a lookup whose value is a parameter pickles to in a key."""
 
 
-def _kind(value: int | str, ranges: tuple) -> Any:
+def _kind(value: int | str | list[int], ranges: tuple) -> Any:
     """What the compile of a bound value depends on: its type and, for an integer, which of
-    the backend's integer field `ranges` hold it."""
+    the backend's integer field `ranges` hold it; for an `any_of` list of integers (one array
+    parameter, see `_bindable_list`) only whether it is empty (empty compiles to no rows)."""
     if type(value) is str:
         return "str"
+    if type(value) is list:
+        return ("list", bool(value))
     return tuple(low <= value <= high for low, high in ranges)
 
 
@@ -184,14 +190,26 @@ def _plain_column(field: Any) -> bool:
     return type(field) in _PLAIN_FIELDS
 
 
+def _bindable_list(lookup: lookups.Lookup) -> bool:
+    """An `any_of` list of integers: on PostgreSQL one array parameter whatever its length
+    (config/any_of.py); elsewhere its length is in the SQL, so it stays in the key."""
+    rhs = lookup.rhs
+    return (
+        isinstance(lookup, AnyOf)
+        and getattr(_pickling, "vendor", None) == "postgresql"
+        and type(rhs) is list
+        and all(type(value) is int for value in rhs)
+    )
+
+
 def bindable(lookup: lookups.Lookup) -> bool:
     """Whether the lookup's value can be a parameter of a shared statement."""
     rhs, lhs = lookup.rhs, lookup.lhs
-    return (
-        (type(rhs) is int or type(rhs) is str)
-        and type(lhs) is Col
-        and _plain_column(lhs.output_field)
-    )
+    if type(lhs) is not Col or not _plain_column(lhs.output_field):
+        return False
+    if isinstance(lookup, AnyOf):
+        return _bindable_list(lookup)
+    return type(rhs) is int or type(rhs) is str
 
 
 def _reduce_lookup(lookup: lookups.Lookup) -> Any:
@@ -207,7 +225,7 @@ def _dispatch_table() -> dict[type, Any]:
     if _dispatch is None:
         table: dict[type, Any] = dict.fromkeys(_subclasses(Field), _reduce_field)
         table.update(dict.fromkeys(apps.get_models(include_auto_created=True), _reduce_row))
-        for base in _BINDABLE_LOOKUPS:
+        for base in (*_BINDABLE_LOOKUPS, AnyOf):
             table.update(dict.fromkeys(_subclasses(base), _reduce_lookup))
         table[Col] = _reduce_col
         _dispatch = table
@@ -227,6 +245,7 @@ def statement_key(compiler: SQLCompiler) -> tuple[tuple, list[lookups.Lookup]] |
     pickler.dispatch_table = _dispatch_table()
     _pickling.bound = bound = []
     _pickling.ranges = _ranges(compiler.connection)
+    _pickling.vendor = compiler.connection.vendor
     try:
         pickler.dump(query)
     except (pickle.PicklingError, TypeError, AttributeError):
@@ -258,13 +277,26 @@ def _ranges(connection: Any) -> tuple:
 _UNCACHEABLE = object()  # a shape whose values could not be told apart from its SQL
 
 
-def _stand_ins(values: list[int | str], ranges: tuple) -> list[int | str] | None:
+def _token(value: Any) -> tuple:
+    """A bound value as a dictionary key (a list is not hashable)."""
+    return (type(value), tuple(value) if type(value) is list else value)
+
+
+def _stand_ins(values: list[Any], ranges: tuple) -> list[Any] | None:
     """A distinct stand-in for each value, of its type and (integers) its ranges' kind."""
-    taken = set(values)
-    found: list[int | str] = []
+    taken = {_token(value) for value in values}
+    found: list[Any] = []
     for i, value in enumerate(values):
+        if type(value) is list:
+            # Any other integers will do: the statement does not depend on them (_kind).
+            candidate: Any = [-1 - i - n for n in range(len(value))]
+            if not value or _token(candidate) in taken:
+                return None
+            taken.add(_token(candidate))
+            found.append(candidate)
+            continue
         if type(value) is str:
-            candidate: int | str = f"{value}\x00{i}"
+            candidate = f"{value}\x00{i}"
         else:
             kind = _kind(value, ranges)
             candidate = next(
@@ -272,13 +304,13 @@ def _stand_ins(values: list[int | str], ranges: tuple) -> list[int | str] | None
                     c
                     for step in range(1, 64)
                     for c in (value + step + i, value - step - i)
-                    if c not in taken and _kind(c, ranges) == kind
+                    if (int, c) not in taken and _kind(c, ranges) == kind
                 ),
                 value,
             )
             if candidate == value:
                 return None
-        taken.add(candidate)
+        taken.add(_token(candidate))
         found.append(candidate)
     return found
 
@@ -307,12 +339,12 @@ def _positions(
     sql, params = compiled
     if other[0] != sql or len(other[1]) != len(params):
         return None
-    index_of = {(type(s), s): i for i, s in enumerate(stand_ins)}
+    index_of = {_token(s): i for i, s in enumerate(stand_ins)}
     positions = []
     for place, (real, seen) in enumerate(zip(params, other[1], strict=True)):
         if type(real) is type(seen) and real == seen:
             continue
-        i = index_of.get((type(seen), seen))
+        i = index_of.get(_token(seen))
         if i is None or type(real) is not type(values[i]) or real != values[i]:
             return None
         positions.append((place, i))

@@ -31,6 +31,7 @@ from strawberry.types.base import StrawberryContainer, get_object_definition
 from strawberry_django.relay import DjangoListConnection
 from strawberry_django.relay.list_connection import _should_optimize_total_count
 
+from config import any_of  # noqa: F401  (registers the `any_of` lookup)
 from config.row_loading import loaded_with
 from graph.context import Info
 from graph.optimizing import optimized
@@ -119,7 +120,7 @@ def load_pages(
     info: Info, visible: QuerySet[Comment], parent_ids: list[int], request: PageRequest
 ) -> dict[int, ProposalComments]:
     rows_of: dict[int, list[Comment]] = {pk: [] for pk in parent_ids}
-    queryset = loading(optimized(visible.filter(**{f"{PARENT}__in": parent_ids}), info), PARENT)
+    queryset = loading(optimized(visible.filter(**{f"{PARENT}__any_of": parent_ids}), info), PARENT)
     for row in page_rows(queryset, request):
         rows_of[getattr(row, PARENT)].append(row)
     totals: dict[int, int] = {}
@@ -129,7 +130,7 @@ def load_pages(
         uncounted = [pk for pk in parent_ids if pk not in totals] if request.bounds.start else []
         if uncounted:
             counts = (
-                visible.filter(**{f"{PARENT}__in": uncounted})
+                visible.filter(**{f"{PARENT}__any_of": uncounted})
                 .order_by()
                 .values(PARENT)
                 .annotate(n=Count("pk"))

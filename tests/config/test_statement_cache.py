@@ -260,3 +260,37 @@ def test_only_plain_values_against_plain_columns_are_bound():
     rich = RichTextField()
     rich.set_attributes_from_name("intro")
     assert not statement_cache.bindable(Exact(Col("t", rich), "<p>สรุป</p>"))
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="only PostgreSQL takes the list as one parameter"
+)
+def test_any_of_lists_of_any_length_are_parameters_of_one_statement(rows):
+    """The comment pages of every list of proposals: one statement (config/any_of.py)."""
+    first, second = rows["comments"]["first"], rows["comments"]["second"]
+
+    def of(proposals):
+        return sorted(
+            Comment.objects.filter(proposal_id__any_of=proposals).values_list("pk", flat=True)
+        )
+
+    of([0])
+    assert counted(lambda: of([first.proposal_id])) == ([first.pk], 1, 0)
+    both = [first.proposal_id, second.proposal_id]
+    assert counted(lambda: of(both)) == (sorted([first.pk, second.pk]), 1, 0)
+    assert counted(lambda: of([10**9, second.proposal_id])) == ([second.pk], 1, 0)
+
+
+def test_any_of_lists_stay_in_the_key_where_their_length_is_in_the_sql(rows, monkeypatch):
+    """Elsewhere (and for anything but a list of integers) the values are part of the key."""
+    from django.db.models.expressions import Col
+
+    from config.any_of import AnyOf
+
+    lookup = AnyOf(Col("t", Comment._meta.get_field("proposal")), [1, 2])
+    monkeypatch.setattr(statement_cache._pickling, "vendor", "sqlite", raising=False)
+    assert not statement_cache.bindable(lookup)
+    monkeypatch.setattr(statement_cache._pickling, "vendor", "postgresql")
+    assert statement_cache.bindable(lookup)
+    # Strings go into the key: a text column's list (only integer lists are bound).
+    assert not statement_cache.bindable(AnyOf(Col("t", Proposal._meta.get_field("title")), ["ก"]))
