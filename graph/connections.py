@@ -34,7 +34,7 @@ def total_count_subquery(queryset: QuerySet) -> Subquery:
         queryset.order_by()
         .annotate(_all=Value(1, output_field=IntegerField()))
         .values("_all")
-        .annotate(total=Count("pk"))
+        .annotate(total=Count("*"))  # not COUNT(id): an index without the id answers it
         .values("total")
     )
     return Subquery(counted, output_field=IntegerField())
