@@ -17,11 +17,18 @@ A field below a list resolves once per row, one row after the other (a page's bo
 proposal's comments). To load it for the whole list with one statement, the first row must know
 the others: querysets with `LoadedTogether` give each row of a result the result list
 (`loaded_with`). A row loaded singly is a list of its own.
+
+A row that holds its list is a reference cycle, freed only by the cycle collector: about 400
+objects per Q1 even after the executor's own cycle was broken (bench/PROFILE.md, session 8).
+Inside `siblings_scope()` (a GraphQL execution) each list is remembered and its rows forget
+it when the scope ends, so that reference counting frees them with the response.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from inspect import getattr_static
 from typing import Any, Self
 
@@ -88,6 +95,23 @@ class FastLoadingModel(models.Model):
         return row
 
 
+_scoped_lists: ContextVar[list[list[Any]] | None] = ContextVar("sibling_lists", default=None)
+
+
+@contextmanager
+def siblings_scope() -> Iterator[None]:
+    """Rows loaded together inside know their list until the scope ends, then forget it."""
+    lists: list[list[Any]] = []
+    token = _scoped_lists.set(lists)
+    try:
+        yield
+    finally:
+        _scoped_lists.reset(token)
+        for rows in lists:
+            for row in rows:
+                row.__dict__.pop(SIBLINGS_ATTR, None)
+
+
 class LoadedTogether:
     """QuerySet mixin: every model row of a result knows the result list."""
 
@@ -98,6 +122,9 @@ class LoadedTogether:
         if fresh and results and isinstance(results[0], models.Model):
             for row in results:
                 row.__dict__[SIBLINGS_ATTR] = results
+            scoped = _scoped_lists.get()
+            if scoped is not None:
+                scoped.append(results)
 
 
 def loaded_with(row: Any) -> list[Any]:

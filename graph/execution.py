@@ -73,6 +73,7 @@ from strawberry.types.field import StrawberryField
 from strawberry_django.optimizer import DjangoOptimizerExtension
 from strawberry_django.relay.utils import resolve_model_id
 
+from config.row_loading import siblings_scope
 from graph import selection_completion as one_call
 
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
@@ -351,8 +352,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         about 3,500 objects in Q1), could only be freed by the cycle collector: one
         collection every five Q1 requests, ≈ 2.5 ms a request (bench/PROFILE.md, session 8).
         A finished synchronous execution needs them no more; reference counting then frees
-        it all when the response is sent."""
-        result = super().execute_operation(*args, **kwargs)
+        it all when the response is sent (config/row_loading.py: the rows' own cycles)."""
+        with siblings_scope():  # and the rows loaded together forget their lists
+            result = super().execute_operation(*args, **kwargs)
         if not self.is_awaitable(result):
             self.async_helpers = None
         return result

@@ -102,3 +102,18 @@ def test_a_listener_connected_after_fast_loads_is_heard_at_once(comment):
         heard.clear()
         list(queryset.all())
         assert not heard  # disconnected: nothing runs
+
+
+def test_rows_loaded_in_a_siblings_scope_forget_their_list_when_it_ends(rows):
+    """Inside (a GraphQL execution) a row knows its list; after, reference counting can free
+    it (no cycle through the list); outside any scope rows keep it."""
+    from config.row_loading import loaded_with, siblings_scope
+    from participation.models import Proposal
+
+    with siblings_scope():
+        inside = list(Proposal.objects.order_by("pk"))
+        assert loaded_with(inside[0]) == inside
+    assert loaded_with(inside[0]) == [inside[0]]
+    assert "_loaded_with" not in inside[1].__dict__
+    outside = list(Proposal.objects.order_by("pk"))
+    assert loaded_with(outside[0]) == outside

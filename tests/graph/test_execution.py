@@ -20,6 +20,7 @@ from strawberry.extensions import SchemaExtension
 
 from bench.operations import Q1, Q2
 from cms.phases import PhaseKind
+from config.row_loading import LoadedTogether
 from graph import execution
 from graph import selection_completion as one_call
 from graph.execution import ROW_RESOLVER, FastExecutionContext, plan_field
@@ -459,10 +460,11 @@ def test_plans_are_computed_once_per_type_and_field(gql, world, monkeypatch):
 
 
 def test_a_finished_execution_is_freed_without_the_cycle_collector(gql, world, monkeypatch):
-    """The executor, the request's Context and the rows they hold go with their last reference:
-    left in a reference cycle they cost Q1 a collection every few requests."""
+    """The executor, the request's Context and the rows loaded go with their last reference:
+    left in reference cycles they cost Q1 a collection every few requests."""
     executors: list[weakref.ref] = []
     contexts: list[weakref.ref] = []
+    rows: list[weakref.ref] = []
     init = FastExecutionContext.__init__
 
     def spied(self, *args, **kwargs):
@@ -471,6 +473,13 @@ def test_a_finished_execution_is_freed_without_the_cycle_collector(gql, world, m
         contexts.append(weakref.ref(self.context_value))
 
     monkeypatch.setattr(FastExecutionContext, "__init__", spied)
+    fetch_all = LoadedTogether._fetch_all
+
+    def remembered(queryset):
+        fetch_all(queryset)
+        rows.extend(weakref.ref(row) for row in queryset._result_cache or ())
+
+    monkeypatch.setattr(LoadedTogether, "_fetch_all", remembered)
     variables = {"agency": "agency-a", "slug": "climate-plan"}
     gc.collect()
     gc.disable()
@@ -479,6 +488,8 @@ def test_a_finished_execution_is_freed_without_the_cycle_collector(gql, world, m
         assert len(executors) == 1
         assert executors[0]() is None
         assert contexts[0]() is None
+        assert len(rows) > 7  # the consultation, its proposals, their comments
+        assert [ref() for ref in rows if ref() is not None] == []
     finally:
         gc.enable()
     assert b'"errors"' not in body
