@@ -195,8 +195,7 @@ def _bindable_list(lookup: lookups.Lookup) -> bool:
     (config/any_of.py); elsewhere its length is in the SQL, so it stays in the key."""
     rhs = lookup.rhs
     return (
-        isinstance(lookup, AnyOf)
-        and getattr(_pickling, "vendor", None) == "postgresql"
+        getattr(_pickling, "vendor", None) == "postgresql"
         and type(rhs) is list
         and all(type(value) is int for value in rhs)
     )
@@ -290,7 +289,7 @@ def _stand_ins(values: list[Any], ranges: tuple) -> list[Any] | None:
         if type(value) is list:
             # Any other integers will do: the statement does not depend on them (_kind).
             candidate: Any = [-1 - i - n for n in range(len(value))]
-            if not value or _token(candidate) in taken:
+            if _token(candidate) in taken:  # (an empty list is its own stand-in)
                 return None
             taken.add(_token(candidate))
             found.append(candidate)

@@ -23,6 +23,13 @@ def second():
     wrapper.close()
 
 
+def wait_readable(wrapper, failure: str) -> None:
+    """Until the server's message reaches the socket (at most 5 s)."""
+    deadline = time.monotonic() + 5
+    while not select.select([wrapper.connection.fileno()], [], [], 0.05)[0]:
+        assert time.monotonic() < deadline, failure
+
+
 def test_the_backend_is_ours():
     assert type(connections["default"]).__module__ == "config.postgresql.base"
 
@@ -39,9 +46,7 @@ def test_a_connection_the_server_closed_is_not_usable(second):
     pid = second.connection.info.backend_pid
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    deadline = time.monotonic() + 5
-    while not select.select([second.connection.fileno()], [], [], 0.05)[0]:
-        assert time.monotonic() < deadline, "the server never closed the connection"
+    wait_readable(second, "the server never closed the connection")
     assert not second.is_usable()
     # Django's request cycle then replaces it, and the next statement works.
     second.health_check_done = False
@@ -66,9 +71,7 @@ def test_data_waiting_or_a_transaction_open_falls_back_to_djangos_check(second, 
         other.connection.execute("NOTIFY ruamkhid_check")  # now it waits on second's socket
     finally:
         other.close()
-    deadline = time.monotonic() + 5
-    while not select.select([second.connection.fileno()], [], [], 0.05)[0]:
-        assert time.monotonic() < deadline, "the notification never arrived"
+    wait_readable(second, "the notification never arrived")
     assert second.is_usable()
     assert asked == [True, True]
 
