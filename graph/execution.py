@@ -75,6 +75,7 @@ from strawberry_django.relay.utils import resolve_model_id
 
 from config.row_loading import siblings_scope
 from graph import selection_completion as one_call
+from graph.type_checks import TypeCheck, type_check
 
 _BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 _FALLBACK = object()  # "let graphql-core execute this field"
@@ -307,11 +308,11 @@ def _read_leaf(plan: FieldPlan, source: Any) -> Any:
     return _FALLBACK if coerced is None or coerced is Undefined else coerced
 
 
-def _is_type_of(object_type: GraphQLObjectType, value: Any) -> bool:
-    if object_type.is_type_of is None:
+def _is_type_of(check: TypeCheck | None, value: Any) -> bool:
+    if check is None:
         return True
     try:
-        return object_type.is_type_of(value, None) is True
+        return check(value)
     except Exception:
         return False
 
@@ -594,7 +595,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return self._read_list(
                 plan, parent_type, value, path, response_name, details, position_context
             )
-        if not _is_type_of(object_type, value):
+        if not _is_type_of(type_check(object_type), value):
             return _FALLBACK
         if position_context is None:
             answer = _in_one_call(self._sub_completer(object_type, details), value)
@@ -628,11 +629,12 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         object_type = plan.object_type
         if not isinstance(items, list | tuple):
             return _FALLBACK
+        check = type_check(object_type)
         for item in items:
             if item is None:
                 if plan.item_non_null:
                     return _FALLBACK
-            elif not _is_type_of(object_type, item):
+            elif not _is_type_of(check, item):
                 return _FALLBACK
         field_path = Path(path, response_name, parent_type.name)
         completed: list[Any] = []

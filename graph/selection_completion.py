@@ -19,8 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLObjectType
 from graphql.pyutils import Undefined
+
+from graph.type_checks import type_check
 
 Completer = Callable[[Any], dict[str, Any]]
 # (row, answer so far) -> None: adds one field of the selection to the answer.
@@ -31,13 +32,6 @@ class Refused(Exception):
     """A value the one-call completion does not answer: a null for a non-null type, an object
     of another type, a value its scalar cannot serialise, anything but a list for a list.
     graphql-core's path completes the object instead (and reports the error, if it is one)."""
-
-
-def _type_check(object_type: GraphQLObjectType) -> Callable[[Any], bool] | None:
-    is_type_of = object_type.is_type_of
-    if is_type_of is None:
-        return None
-    return lambda value: is_type_of(value, None) is True
 
 
 def typename_step(name: str, type_name: str) -> Step:
@@ -78,7 +72,7 @@ def leaf_step(name: str, plan: Any) -> Step:
 
 
 def object_step(name: str, plan: Any, complete: Completer) -> Step:
-    is_type = _type_check(plan.object_type)
+    is_type = type_check(plan.object_type)
 
     def finish(value: Any) -> dict[str, Any]:
         if is_type is not None and not is_type(value):
@@ -89,7 +83,7 @@ def object_step(name: str, plan: Any, complete: Completer) -> Step:
 
 
 def list_step(name: str, plan: Any, complete: Completer) -> Step:
-    is_type = _type_check(plan.object_type)
+    is_type = type_check(plan.object_type)
     item_non_null = plan.item_non_null
 
     def finish(items: Any) -> list[Any]:
