@@ -17,7 +17,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cms.models import ConsultationPage
-from config.transactions import savepoint_unless_whole, service_atomic
+from config.transactions import locked_here, savepoint_unless_whole, service_atomic
 from participation import abilities
 from participation.models import (
     Alignment,
@@ -98,8 +98,12 @@ def _consultation(value: object) -> ConsultationPage:
 def _lock(row: T) -> T:
     """Re-read the row under a row lock (PostgreSQL) so checks see its committed state.
 
-    The caller's already-loaded consultation is reused to spare a query.
+    A row the caller already read under its lock in this whole transaction is that state
+    (config.transactions.locked_here). The caller's already-loaded consultation is reused to
+    spare a query.
     """
+    if locked_here(row):
+        return row
     locked = type(row).objects.select_for_update().get(pk=row.pk)
     if "consultation" in row._state.fields_cache:
         locked.consultation = row.consultation

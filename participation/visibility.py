@@ -13,6 +13,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from cms.models import ConsultationPage
 from cms.visibility import public_q
+from config.transactions import locking, mark_locked
 from participation.abilities import is_signed_in, remember_public
 from participation.models import Comment, Proposal
 from participation.refusals import Code, Refused
@@ -81,18 +82,26 @@ def _loaded(row: Proposal | Comment) -> Proposal | Comment:
     return row
 
 
-def get_visible_proposal(user: object, pk: int | str) -> Proposal:
-    """The proposal if the viewer may see it, else Refused(NOT_FOUND) (hidden rows included)."""
+def _get_visible(queryset: QuerySet, pk: int | str, lock: bool) -> Proposal | Comment:
+    queryset = _with_consultation(queryset)
+    if not lock:
+        return _loaded(queryset.get(pk=pk))
+    return mark_locked(_loaded(locking(queryset).get(pk=pk)))
+
+
+def get_visible_proposal(user: object, pk: int | str, *, lock: bool = False) -> Proposal:
+    """The proposal if the viewer may see it, else Refused(NOT_FOUND) (hidden rows included).
+
+    `lock`: for a service that locks the row, read it under its lock inside a whole transaction
+    (config.transactions.locking), so the service need not read it again."""
     try:
-        return _loaded(
-            _with_consultation(visible_proposals(Proposal.objects.all(), user)).get(pk=pk)
-        )
+        return _get_visible(visible_proposals(Proposal.objects.all(), user), pk, lock)
     except (Proposal.DoesNotExist, ValueError, TypeError):
         raise Refused(Code.NOT_FOUND) from None
 
 
-def get_visible_comment(user: object, pk: int | str) -> Comment:
+def get_visible_comment(user: object, pk: int | str, *, lock: bool = False) -> Comment:
     try:
-        return _loaded(_with_consultation(visible_comments(Comment.objects.all(), user)).get(pk=pk))
+        return _get_visible(visible_comments(Comment.objects.all(), user), pk, lock)
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise Refused(Code.NOT_FOUND) from None

@@ -55,21 +55,31 @@ class ModerationPayload:
     errors: list[MutationError]
 
 
-def proposal_arg(info: Info, value: strawberry.ID, field: str = "id") -> Proposal:
+# `lock=True` where the service locks the row it is given (participation.services._lock): the
+# lookup reads it under that lock, and the service does not read it again.
+
+
+def proposal_arg(
+    info: Info, value: strawberry.ID, field: str = "id", *, lock: bool = False
+) -> Proposal:
     _, pk = decode_id(value, {"Proposal"}, field)
-    return get_visible_proposal(viewer(info), pk)
+    return get_visible_proposal(viewer(info), pk, lock=lock)
 
 
-def comment_arg(info: Info, value: strawberry.ID, field: str = "id") -> Comment:
+def comment_arg(
+    info: Info, value: strawberry.ID, field: str = "id", *, lock: bool = False
+) -> Comment:
     _, pk = decode_id(value, {"Comment"}, field)
-    return get_visible_comment(viewer(info), pk)
+    return get_visible_comment(viewer(info), pk, lock=lock)
 
 
-def content_arg(info: Info, value: strawberry.ID, field: str = "id") -> Proposal | Comment:
+def content_arg(
+    info: Info, value: strawberry.ID, field: str = "id", *, lock: bool = False
+) -> Proposal | Comment:
     type_name, pk = decode_id(value, {"Proposal", "Comment"}, field)
     if type_name == "Proposal":
-        return get_visible_proposal(viewer(info), pk)
-    return get_visible_comment(viewer(info), pk)
+        return get_visible_proposal(viewer(info), pk, lock=lock)
+    return get_visible_comment(viewer(info), pk, lock=lock)
 
 
 def consultation_arg(value: strawberry.ID, field: str) -> ConsultationPage:
@@ -164,7 +174,7 @@ class ParticipationMutation:
         body: str | None = None,
     ) -> ProposalPayload:
         def action() -> Proposal:
-            proposal = proposal_arg(info, id)
+            proposal = proposal_arg(info, id, lock=True)
             return services.edit_proposal(viewer(info), proposal, title=title, body=body)
 
         return proposal_payload(info, action)
@@ -172,19 +182,20 @@ class ParticipationMutation:
     @strawberry.mutation
     def withdraw_proposal(self, info: Info, id: strawberry.ID) -> ProposalPayload:
         return proposal_payload(
-            info, lambda: services.withdraw_proposal(viewer(info), proposal_arg(info, id))
+            info,
+            lambda: services.withdraw_proposal(viewer(info), proposal_arg(info, id, lock=True)),
         )
 
     @strawberry.mutation
     def support_proposal(self, info: Info, id: strawberry.ID) -> ProposalPayload:
         return supported_payload(
-            lambda: services.support_proposal(viewer(info), proposal_arg(info, id))
+            lambda: services.support_proposal(viewer(info), proposal_arg(info, id, lock=True))
         )
 
     @strawberry.mutation
     def withdraw_support(self, info: Info, id: strawberry.ID) -> ProposalPayload:
         return proposal_payload(
-            info, lambda: services.withdraw_support(viewer(info), proposal_arg(info, id))
+            info, lambda: services.withdraw_support(viewer(info), proposal_arg(info, id, lock=True))
         )
 
     @strawberry.mutation(
@@ -234,14 +245,14 @@ class ParticipationMutation:
         return comment_payload(
             info,
             lambda: services.edit_comment(
-                viewer(info), comment_arg(info, id), body=body, alignment=kept
+                viewer(info), comment_arg(info, id, lock=True), body=body, alignment=kept
             ),
         )
 
     @strawberry.mutation(description="Delete a comment: the text is blanked, the thread kept.")
     def delete_comment(self, info: Info, id: strawberry.ID) -> CommentPayload:
         return comment_payload(
-            info, lambda: services.delete_comment(viewer(info), comment_arg(info, id))
+            info, lambda: services.delete_comment(viewer(info), comment_arg(info, id, lock=True))
         )
 
     @strawberry.mutation(description="Report a proposal or a comment to the agency's moderators.")
@@ -254,13 +265,16 @@ class ParticipationMutation:
     @strawberry.mutation(description="Hide a proposal or comment from the public (moderators).")
     def hide_content(self, info: Info, id: strawberry.ID, reason: str) -> ModerationPayload:
         return moderation_payload(
-            info, lambda: services.hide_content(viewer(info), content_arg(info, id), reason=reason)
+            info,
+            lambda: services.hide_content(
+                viewer(info), content_arg(info, id, lock=True), reason=reason
+            ),
         )
 
     @strawberry.mutation(description="Show hidden content to the public again (moderators).")
     def unhide_content(self, info: Info, id: strawberry.ID) -> ModerationPayload:
         return moderation_payload(
-            info, lambda: services.unhide_content(viewer(info), content_arg(info, id))
+            info, lambda: services.unhide_content(viewer(info), content_arg(info, id, lock=True))
         )
 
     @strawberry.mutation(description="Give an official response and set the proposal's status.")
@@ -270,7 +284,7 @@ class ParticipationMutation:
         return proposal_payload(
             info,
             lambda: services.respond_to_proposal(
-                viewer(info), proposal_arg(info, id), status=status.value, text=text
+                viewer(info), proposal_arg(info, id, lock=True), status=status.value, text=text
             ),
         )
 

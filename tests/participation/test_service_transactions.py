@@ -11,10 +11,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from config.transactions import joins_whole_transaction, whole_transaction
+from config.transactions import joins_whole_transaction, locked_here, whole_transaction
 from participation import services
 from participation.models import Comment, Support
 from participation.refusals import Refused
+from participation.visibility import get_visible_comment, get_visible_proposal
 from tests.factories import UserFactory
 from tests.participation.conftest import make_proposal
 
@@ -79,3 +80,75 @@ def test_a_caller_catching_inside_its_own_block_within_a_whole_transaction_still
             services.support_proposal(participant, proposal)
         assert Support.objects.filter(proposal=proposal).count() == 1
     assert Support.objects.filter(proposal=proposal).count() == 1
+
+
+def proposal_reads(captured: CaptureQueriesContext) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "participation_proposal"' in q["sql"]
+    ]
+
+
+LOCKS = connection.features.has_select_for_update  # (SQLite has no row locks to take)
+
+
+def test_a_row_read_under_its_lock_is_not_read_again_by_the_service(proposal, participant):
+    with whole_transaction(), CaptureQueriesContext(connection) as captured:
+        row = get_visible_proposal(participant, proposal.pk, lock=True)
+        assert locked_here(row)
+        supported = services.support_proposal(participant, row)
+    reads = proposal_reads(captured)
+    assert len(reads) == 1
+    assert ("FOR UPDATE" in reads[0]) is LOCKS
+    assert supported is row and supported.support_count == 1
+
+
+def test_a_row_locked_in_an_earlier_transaction_is_locked_again(proposal, participant):
+    with whole_transaction():
+        row = get_visible_proposal(participant, proposal.pk, lock=True)
+    assert not locked_here(row)
+    with whole_transaction(), CaptureQueriesContext(connection) as captured:
+        assert not locked_here(row)  # a new transaction: its lock ended with the first
+        services.support_proposal(participant, row)
+    assert len(proposal_reads(captured)) == 1  # the service's own read under the lock
+
+
+def test_a_lock_taken_in_an_inner_block_is_not_trusted_after_it(proposal, participant):
+    """A rolled-back savepoint releases the locks taken in it; an inner whole transaction
+    that ends is not the outer one."""
+    with whole_transaction():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            row = get_visible_proposal(participant, proposal.pk, lock=True)
+            assert locked_here(row)
+            raise RuntimeError
+        assert not locked_here(row)
+        with whole_transaction():
+            inner = get_visible_proposal(participant, proposal.pk, lock=True)
+            assert locked_here(inner)
+        assert not locked_here(inner)
+        outer = get_visible_proposal(participant, proposal.pk, lock=True)
+        assert locked_here(outer)
+
+
+def test_outside_a_whole_transaction_lock_reads_plainly(proposal, participant):
+    """There a lock would not outlast the statement (or, in autocommit, be refused)."""
+    with CaptureQueriesContext(connection) as captured:
+        row = get_visible_proposal(participant, proposal.pk, lock=True)
+    assert not locked_here(row)
+    assert all("FOR UPDATE" not in sql for sql in proposal_reads(captured))
+
+
+def test_a_comment_read_under_its_lock_is_edited_without_another_read(proposal, participant):
+    comment = services.add_comment(participant, proposal=proposal, body="ความเห็นแรกของฉัน")
+    with whole_transaction(), CaptureQueriesContext(connection) as captured:
+        row = get_visible_comment(participant, comment.pk, lock=True)
+        services.edit_comment(participant, row, body="ความเห็นที่แก้แล้ว")
+    reads = [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT") and 'FROM "participation_comment"' in q["sql"]
+    ]
+    assert len(reads) == 1 and ("FOR UPDATE" in reads[0]) is LOCKS
+    comment.refresh_from_db()
+    assert comment.body == "ความเห็นที่แก้แล้ว"

@@ -203,7 +203,7 @@ def test_spa_cookie_flow_with_csrf_token_from_viewer(agency_a):
     assert status == 200 and body["data"]["signOut"] == {"ok": True}
 
 
-def test_a_support_answers_with_the_locked_row_without_reading_it_again(gql, consultation):
+def test_a_support_reads_its_proposal_once_under_the_lock_and_answers_with_it(gql, consultation):
     author, citizen = UserFactory(), UserFactory()
     proposal = make_proposal(consultation, author, title="สะพานลอย")
     gql.login(citizen)
@@ -215,7 +215,9 @@ def test_a_support_answers_with_the_locked_row_without_reading_it_again(gql, con
         for q in captured
         if q["sql"].startswith("SELECT") and 'FROM "participation_proposal"' in q["sql"]
     ]
-    assert len(reads) == 2  # through the viewer's visibility, then under the row lock
+    # One read: through the viewer's visibility, under the row lock the service needs.
+    assert len(reads) == 1
+    assert ("FOR UPDATE" in reads[0]) is connection.features.has_select_for_update
 
 
 def test_supporting_a_proposal_hidden_meanwhile_is_refused_and_shows_nothing(gql, consultation):
