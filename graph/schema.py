@@ -14,6 +14,7 @@ from graph.cms.types import PAGE_TYPES
 from graph.document_cache import DocumentCache
 from graph.execution import FastExecutionContext
 from graph.node import NodeQuery
+from graph.optimizer_cache import install as install_optimizer_cache
 from graph.participation.mutations import ParticipationMutation
 from graph.security import security_extensions
 
@@ -27,6 +28,9 @@ class Query(NodeQuery, CmsQuery, AccountQuery):
 class Mutation(ParticipationMutation, AccountMutation):
     pass
 
+
+# The optimizer's hints for a selection are worked out once (graph/optimizer_cache.py).
+install_optimizer_cache()
 
 schema = strawberry.Schema(
     query=Query,
