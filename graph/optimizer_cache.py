@@ -2,8 +2,8 @@
 
 On every resolution of a list field the optimizer walks the field's whole selection to find the
 columns (`only`) and joins (`select_related`) the rows need: about 5 % of the benchmark's Q1 and
-Q2 (bench/PROFILE.md, session 9). For the same selection of a cached document those lists depend
-only on what the walk reads:
+Q2 (bench/PROFILE.md, sessions 9 and 10). For the same selection of a cached document those
+lists depend only on what the walk reads:
 
 - the selection's syntax nodes (one parsed document serves every request, graph/document_cache),
   the fragments it spreads and the values of the variables used inside it (`@include(if: $x)`);
