@@ -136,16 +136,14 @@ def worker_command(tree: Path, document: str) -> list[str]:
 
 def serve(tree: str, document: str) -> None:
     """Worker side: the tree's project in this process, one request per line of stdin."""
-    sys.path[:] = [tree, *(p for p in sys.path if Path(p).resolve() != Path(__file__).parent)]
+    # This checkout's settings helper, then the tree's project first on the path.
+    sys.path.insert(0, str(REPO))
+    from bench import in_process_settings
+
+    in_process_settings.apply()
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [tree, *(p for p in sys.path if Path(p).resolve() not in (here, REPO))]
     os.chdir(tree)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    os.environ.setdefault("DEBUG", "0")
-    os.environ.setdefault("SECRET_KEY", "bench-ab-" + "x" * 50)
-    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-    os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-    os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ["CACHE_URL"] = ""
-    os.environ["GRAPHQL_ANSWER_CACHE_SECONDS"] = "0"
     import time
 
     import django

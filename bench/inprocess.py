@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
 import pstats
 import statistics
 import sys
@@ -26,16 +25,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("DEBUG", "0")
-os.environ.setdefault("SECRET_KEY", "bench-profile-" + "x" * 50)
-os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
-os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1")
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-os.environ["CACHE_URL"] = ""
-os.environ["GRAPHQL_ANSWER_CACHE_SECONDS"] = "0"
+from bench import in_process_settings
 
-import django
+in_process_settings.apply()
+
+import django  # noqa: E402
 
 django.setup()
 
