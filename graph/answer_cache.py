@@ -4,15 +4,17 @@ An anonymous query's answer depends only on the document, its variables, the age
 X-Agency header or the host) and the active language, so the serialized JSON response is stored
 in the configured Django cache (Redis in production, shared by every worker) under
 
-    sha256(version, document text or persisted-query hash, operation name, canonical variables,
+    sha256(document text or persisted-query hash, operation name, canonical variables,
            scheme, host, X-Agency, language)
 
-The version is one cache key replaced by every write that can change an answer: every GraphQL
-mutation (AnswerCacheExtension), any save or delete of a participation / cms / permissions /
-accounts / Wagtail core row (post_save, post_delete), and Wagtail's publish, unpublish and move
-signals. A replaced version orphans every stored answer (they expire after the TTL), so a write
-is visible on the very next read. The version is replaced both at once and after the commit: a
-read that raced the transaction can only have stored its stale answer under the old version.
+together with the version it was computed under. The version is one cache key replaced by every
+write that can change an answer: every GraphQL mutation (AnswerCacheExtension), any save or
+delete of a participation / cms / permissions / accounts / Wagtail core row (post_save,
+post_delete), and Wagtail's publish, unpublish and move signals. An answer is served only while
+its version is the current one, so a write is visible on the very next read; a lookup reads the
+version and the answer in one round trip (`get_many`). The version is replaced both at once and
+after the commit: a read that raced the transaction can only have stored its stale answer with
+the old version, which no later lookup accepts.
 
 Bypassed (header `X-Answer-Cache: bypass`) for signed-in viewers (session or Bearer: answers
 carry viewerCan and viewerHasSupported), for anything but a single JSON POST, for mutations, and
@@ -53,13 +55,25 @@ def ttl() -> int:
     return int(settings.GRAPHQL.get("ANSWER_CACHE_SECONDS", 0) or 0)
 
 
-def _version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = secrets.token_hex(8)
-        if not cache.add(VERSION_KEY, version, timeout=None):
-            version = cache.get(VERSION_KEY) or version
+def _new_version() -> str:
+    """The first version (no write has replaced one yet, or the cache lost it)."""
+    version = secrets.token_hex(8)
+    if not cache.add(VERSION_KEY, version, timeout=None):
+        version = cache.get(VERSION_KEY) or version
     return version
+
+
+def lookup(key: str) -> tuple[str, bytes | None]:
+    """The current version and the answer stored under `key` if it was computed under that
+    version (else None), in one round trip."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return _new_version(), None
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        return version, entry[1]
+    return version, None
 
 
 def _replace_version() -> None:
@@ -98,7 +112,6 @@ def _key(request: HttpRequest) -> str | None:
     except TypeError:
         return None
     parts = (
-        _version(),
         document,
         str(payload.get("operationName") or ""),
         variables.decode(),
@@ -114,11 +127,13 @@ def _key(request: HttpRequest) -> str | None:
 def serve(request: HttpRequest, execute: Callable[[], HttpResponseBase]) -> HttpResponseBase:
     """Answer from the cache, or execute and store a clean anonymous query's answer."""
     seconds = ttl()
-    key = None
+    key = version = None
     if seconds > 0 and not request.user.is_authenticated:
+        cached = None
         try:
             key = _key(request)
-            cached = cache.get(key) if key else None
+            if key:
+                version, cached = lookup(key)
         except Exception:
             logger.exception("answer cache: lookup failed")
             key = cached = None
@@ -130,7 +145,8 @@ def serve(request: HttpRequest, execute: Callable[[], HttpResponseBase]) -> Http
     storable = getattr(request, _CACHEABLE, False)
     if key and storable and response.status_code == 200:
         try:
-            cache.set(key, response.content, timeout=seconds)
+            # Under the version read before executing: a write meanwhile has replaced it.
+            cache.set(key, (version, response.content), timeout=seconds)
         except Exception:
             logger.exception("answer cache: store failed")
         response[HEADER] = "miss"

@@ -167,3 +167,47 @@ def test_setting_zero_disables(settings, proposal):
     settings.GRAPHQL = {**settings.GRAPHQL, "ANSWER_CACHE_SECONDS": 0}
     assert read()[2] == "bypass"
     assert read()[2] == "bypass"
+
+
+class CountingCache:
+    """The answer cache's view of the cache, counting its calls (a round trip each on Redis)."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+        self.calls: list[tuple[str, object]] = []
+
+    def __getattr__(self, name):
+        method = getattr(self.real, name)
+
+        def counted(*args, **kwargs):
+            self.calls.append((name, args[0] if args else None))
+            return method(*args, **kwargs)
+
+        return counted
+
+
+@pytest.fixture
+def counting(monkeypatch) -> CountingCache:
+    from graph import answer_cache
+
+    wrapper = CountingCache(answer_cache.cache)
+    monkeypatch.setattr(answer_cache, "cache", wrapper)
+    return wrapper
+
+
+def test_a_hit_reads_the_version_and_the_answer_in_one_call(proposal, counting):
+    assert read()[2] == "miss"
+    counting.calls.clear()
+    assert read()[2] == "hit"
+    assert [name for name, _ in counting.calls] == ["get_many"]
+
+
+def test_an_answer_stored_under_another_version_is_not_served(proposal, counting):
+    _, fresh, header = read()
+    assert header == "miss"
+    key = next(keys[1] for name, keys in counting.calls if name == "get_many")
+    # What a read that raced a write leaves behind: its answer with the version it started with.
+    cache.set(key, ("a-replaced-version", b'{"data": {"consultation": null}}'), 30)
+    _, body, header = read()
+    assert header == "miss" and body == fresh
+    assert read()[2] == "hit"
