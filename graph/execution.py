@@ -95,6 +95,7 @@ class FieldPlan:
     item_non_null: bool = False
     field: StrawberryField | None = None  # set for a row resolver (ROW_RESOLVER)
     field_def: GraphQLField | None = None
+    is_type: TypeCheck | None = None  # object_type's check (graph/type_checks.py)
 
 
 def _unwrap(graphql_type: Any) -> tuple[Any, bool]:
@@ -265,7 +266,14 @@ def plan_field(parent: GraphQLObjectType, graphql_field: GraphQLField) -> FieldP
     if read is None:
         return None
     return FieldPlan(
-        read, graphql_field.type, non_null, leaf, object_type, item_type, item_non_null
+        read,
+        graphql_field.type,
+        non_null,
+        leaf,
+        object_type,
+        item_type,
+        item_non_null,
+        is_type=type_check(object_type) if object_type is not None else None,
     )
 
 
@@ -595,7 +603,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return self._read_list(
                 plan, parent_type, value, path, response_name, details, position_context
             )
-        if not _is_type_of(type_check(object_type), value):
+        if not _is_type_of(plan.is_type, value):
             return _FALLBACK
         if position_context is None:
             answer = _in_one_call(self._sub_completer(object_type, details), value)
@@ -629,7 +637,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         object_type = plan.object_type
         if not isinstance(items, list | tuple):
             return _FALLBACK
-        check = type_check(object_type)
+        check = plan.is_type
         for item in items:
             if item is None:
                 if plan.item_non_null:

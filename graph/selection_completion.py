@@ -21,8 +21,6 @@ from typing import Any
 
 from graphql.pyutils import Undefined
 
-from graph.type_checks import type_check
-
 Completer = Callable[[Any], dict[str, Any]]
 # (row, answer so far) -> None: adds one field of the selection to the answer.
 Step = Callable[[Any, dict[str, Any]], None]
@@ -72,7 +70,7 @@ def leaf_step(name: str, plan: Any) -> Step:
 
 
 def object_step(name: str, plan: Any, complete: Completer) -> Step:
-    is_type = type_check(plan.object_type)
+    is_type = plan.is_type
 
     def finish(value: Any) -> dict[str, Any]:
         if is_type is not None and not is_type(value):
@@ -83,7 +81,7 @@ def object_step(name: str, plan: Any, complete: Completer) -> Step:
 
 
 def list_step(name: str, plan: Any, complete: Completer) -> Step:
-    is_type = type_check(plan.object_type)
+    is_type = plan.is_type
     item_non_null = plan.item_non_null
 
     def finish(items: Any) -> list[Any]:
