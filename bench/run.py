@@ -19,13 +19,16 @@ What it does, all on loopback:
     a measurement);
  4. drives Q1, Q2 (API.md, variables {"agency": "a", "slug": "climate-plan"}) and the write mix
     (supportProposal and addComment 1:1, each request a different citizen with its Bearer token,
-    on random proposals of agency a whose ids come from a GraphQL query) with wrk: 1 thread,
+    on random proposals of agency a whose ids come from a GraphQL query) with wrk; the write mix
+    goes to a copy of the loaded database ({db}_writes, served by a gunicorn of its own), so
+    that the reads always measure the dataset as loaded (on a server without autovacuum the
+    writes' dead rows made each Q1 ask PostgreSQL for twice the CPU); wrk: 1 thread,
     8 connections, a warm-up, then --rounds alternating rounds; quotes medians of req/s, p50
     and p99 latency; errors = non-2xx + bodies carrying `"errors":[{` (every body checked);
  5. counts SQL statements per operation in-process (bench/sqlcount.py: Django's test Client +
     CaptureQueriesContext against the same database) and samples the RSS of the gunicorn
     workers from /proc during the runs (peak reported);
- 6. checks after the write mix that support_count equals the Support rows of every proposal and
+ 6. checks after the write mix (in its copy) that support_count equals the Support rows of every proposal and
     comment_count the visible, undeleted comments;
  7. repeats Q1 and Q2 with the anonymous answer cache on (CACHE_URL=redis://127.0.0.1:6379/N,
     GRAPHQL_ANSWER_CACHE_SECONDS=30) — the "cached" line;
@@ -509,6 +512,19 @@ def prepare_tree(args: argparse.Namespace, workdir: Path) -> tuple[Path, str]:
     return tree, commit
 
 
+def writes_copy_name(args: argparse.Namespace) -> str:
+    return f"{args.db}_writes"
+
+
+def writes_copy(args: argparse.Namespace) -> argparse.Namespace:
+    """A copy of the loaded database (a PostgreSQL template copy: same rows, same ids, same
+    planner statistics) for the write mix, and the arguments that name it."""
+    name = writes_copy_name(args)
+    psql(args, f'drop database if exists "{name}" with (force)')
+    psql(args, f'create database "{name}" template "{args.db}"')
+    return argparse.Namespace(**{**vars(args), "db": name})
+
+
 def load_dataset(args, tree, env, script: Path, size: int, workdir: Path, fresh: bool) -> dict:
     data = workdir / f"dataset-{size}.json"
     if not data.exists():
@@ -564,9 +580,14 @@ def main() -> None:
         size0 = args.sizes[0]
         log(f"dataset {size0}, fresh database {args.db}, migrate, load")
         tokens = load_dataset(args, tree, admin_env, script, size0, workdir, fresh=True)
+        # The write mix gets a copy of its own: reads measure the dataset as specified, not
+        # one the writes grew and bloated (bench/PROFILE.md, session 11).
+        writes_args = writes_copy(args)
 
         # 1. uncached reads and the write mix, at the first size
         server = Server(tree, env, args.workers, workdir)
+        writes_url, _ = server_database_url(writes_args)
+        writes_server = Server(tree, {**env, "DATABASE_URL": writes_url}, args.workers, workdir)
         pks = proposal_pks(server)
         count = 40000
         items = write_items(args, tokens, pks, count + 4)
@@ -587,12 +608,13 @@ def main() -> None:
             {
                 "Q1": ("read", bodies["Q1"]),
                 "Q2": ("read", bodies["Q2"]),
-                "writes": ("write", write_feed),
+                "writes": ("write", write_feed, writes_server),
             },
         )
-        results["counts_after_writes"] = check_counts(args)
+        results["counts_after_writes"] = check_counts(writes_args)
         log(f"counts after the write mix: {results['counts_after_writes']}")
         server.stop()
+        writes_server.stop()
         server = None
 
         # 2. cached reads (the anonymous answer cache in Redis)
@@ -641,7 +663,8 @@ def main() -> None:
             server.stop()
         _stop_everything()
         if not args.keep:
-            for db in [args.db, *(sized_args(args, size).db for size in args.sizes)]:
+            sized = [sized_args(args, size).db for size in args.sizes]
+            for db in [args.db, writes_copy_name(args), *sized]:
                 subprocess.run(
                     [
                         "psql",

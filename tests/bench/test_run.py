@@ -93,6 +93,19 @@ def test_each_scaling_size_gets_its_own_database():
     assert run.admin_database_url(sized).endswith("/ruamkhid_bench_5000")
 
 
+def test_the_write_mix_gets_a_template_copy_of_the_loaded_database(monkeypatch):
+    statements = []
+    monkeypatch.setattr(run, "psql", lambda args, sql, db="postgres": statements.append(sql))
+    args = argparse.Namespace(db="ruamkhid_bench", pg_user="postgres", pg_host="127.0.0.1")
+    copy = run.writes_copy(args)
+    assert copy.db == "ruamkhid_bench_writes" and args.db == "ruamkhid_bench"
+    assert statements == [
+        'drop database if exists "ruamkhid_bench_writes" with (force)',
+        'create database "ruamkhid_bench_writes" template "ruamkhid_bench"',
+    ]
+    assert run.admin_database_url(copy).endswith("/ruamkhid_bench_writes")
+
+
 def test_wrk_is_installed_from_debian_when_missing(monkeypatch):
     found = iter([None, "/usr/bin/wrk"])
     commands = []
