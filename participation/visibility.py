@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from cms.models import ConsultationPage
+from cms.phase_rows import ROWS_ATTR, remember_phases, with_phases
 from cms.visibility import public_q
 from config.transactions import locking, mark_locked
 from participation.abilities import is_signed_in, remember_public
@@ -70,15 +71,18 @@ CONSULTATION_PUBLIC = "_consultation_public"
 
 
 def _with_consultation(queryset: QuerySet) -> QuerySet:
-    """The row's consultation joined, and whether it is public evaluated in the same statement
-    (the participation checks ask next; `abilities.remember_public`)."""
-    return queryset.select_related("consultation").annotate(
+    """The row's consultation joined, and whether it is public and its phases read in the same
+    statement (the participation checks ask next; `abilities.remember_public`,
+    `cms.phase_rows`)."""
+    annotated = queryset.select_related("consultation").annotate(
         **{CONSULTATION_PUBLIC: ExpressionWrapper(public_consultation_q(), BooleanField())}
     )
+    return with_phases(annotated, page_ref="consultation_id")
 
 
 def _loaded(row: Proposal | Comment) -> Proposal | Comment:
     remember_public(row.consultation, getattr(row, CONSULTATION_PUBLIC))
+    remember_phases(row.consultation, getattr(row, ROWS_ATTR))
     return row
 
 
