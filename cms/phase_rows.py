@@ -18,9 +18,10 @@ from typing import Any
 
 import orjson
 from django.db import NotSupportedError, connections
-from django.db.models import Expression, F, QuerySet, TextField
+from django.db.models import F, QuerySet, TextField
 
 from cms.models import ConsultationPage, ConsultationPhase
+from config.sql_expressions import AroundColumn
 
 ROWS_ATTR = "_phase_rows"  # the JSON text, on the page (or on the row that joined it)
 _BUILT_ATTR = "_phase_rows_built"
@@ -30,26 +31,15 @@ COLUMNS = tuple(field.attname for field in _FIELDS)
 _DATETIMES = tuple(i for i, f in enumerate(_FIELDS) if f.get_internal_type() == "DateTimeField")
 
 
-class PhaseRows(Expression):
+class PhaseRows(AroundColumn):
     """The phase rows of the consultation whose id is the given column, as JSON text: an array
     of arrays in COLUMNS order, or NULL without phases (PostgreSQL renders a timestamptz in
-    ISO 8601 in the session's time zone; SQLite keeps the text Django stored). Written out
-    like cms.visibility.Unrestricted: it resolves one column, not a whole inner query."""
+    ISO 8601 in the session's time zone; SQLite keeps the text Django stored)."""
 
     output_field = TextField()
 
-    def __init__(self, page_id: Any) -> None:
-        super().__init__()
-        self.page_id = page_id
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.page_id]
-
-    def set_source_expressions(self, expressions: list[Any]) -> None:
-        (self.page_id,) = expressions
-
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        page_sql, params = compiler.compile(self.page_id)
+        page_sql, params = compiler.compile(self.column)
         quote = connection.ops.quote_name
         meta = ConsultationPhase._meta
         columns = ", ".join(f"ruamkhid_ph.{quote(f.column)}" for f in _FIELDS)

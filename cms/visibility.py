@@ -10,11 +10,13 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.db.models import BooleanField, Expression, F, Q
+from django.db.models import BooleanField, F, Q
 from wagtail.models import Page, PageQuerySet, PageViewRestriction
 
+from config.sql_expressions import AroundColumn
 
-class Unrestricted(Expression):
+
+class Unrestricted(AroundColumn):
     """No view restriction on the page whose `path` column is given, nor on an ancestor.
 
     The same condition as `~Exists(PageViewRestriction ... page__path = SUBSTR(path, 1,
@@ -28,18 +30,8 @@ class Unrestricted(Expression):
     conditional = True
     output_field = BooleanField()
 
-    def __init__(self, path: Any) -> None:
-        super().__init__()
-        self.path = path
-
-    def get_source_expressions(self) -> list[Any]:
-        return [self.path]
-
-    def set_source_expressions(self, expressions: list[Any]) -> None:
-        (self.path,) = expressions
-
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
-        path_sql, params = compiler.compile(self.path)
+        path_sql, params = compiler.compile(self.column)
         quote = connection.ops.quote_name
         restriction = PageViewRestriction._meta
         page = Page._meta
