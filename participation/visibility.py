@@ -18,7 +18,7 @@ from config.transactions import locking, mark_locked
 from participation.abilities import is_signed_in, remember_public
 from participation.models import Comment, Proposal
 from participation.refusals import Code, Refused
-from permissions.policy import agencies_with_perm, object_perm_q
+from permissions.policy import agencies_with_perm, has_object_grants, object_perm_q
 from permissions.roles import Perm
 
 
@@ -27,11 +27,21 @@ def public_consultation_q(prefix: str = "consultation__") -> Q:
     return public_q(prefix)
 
 
-def moderated_by_q(user: object) -> Q:
-    """Rows the user moderates: their agency-wide role, or a per-consultation grant."""
-    return Q(agency_id__in=agencies_with_perm(user, Perm.MODERATE)) | object_perm_q(
+def moderated_by_q(user: object) -> Q | None:
+    """Rows the user moderates: their agency-wide role, or a per-consultation grant; None
+    when they moderate nothing anywhere (most viewers), so there is no branch to add."""
+    agencies = agencies_with_perm(user, Perm.MODERATE)
+    if not agencies and not has_object_grants(user, Perm.MODERATE, ConsultationPage):
+        return None
+    return Q(agency_id__in=agencies) | object_perm_q(
         user, Perm.MODERATE, ConsultationPage, field="consultation_id"
     )
+
+
+def _sees_public_rows_only(user: object) -> bool:
+    """No superuser, no moderation anywhere: every row the viewer may read is in a public
+    consultation, since the public rule is then a conjunct of their whole condition."""
+    return not _is_superuser(user) and (not is_signed_in(user) or moderated_by_q(user) is None)
 
 
 def _is_superuser(user: object) -> bool:
@@ -45,8 +55,9 @@ def visible_proposals(qs: QuerySet[Proposal], user: object) -> QuerySet[Proposal
     if is_signed_in(user):
         shown |= Q(author_id=user.pk)
     condition = public_consultation_q() & shown
-    if is_signed_in(user):
-        condition |= moderated_by_q(user)
+    moderated = moderated_by_q(user) if is_signed_in(user) else None
+    if moderated is not None:
+        condition |= moderated
     return qs.filter(condition)
 
 
@@ -62,35 +73,40 @@ def visible_comments(qs: QuerySet[Comment], user: object) -> QuerySet[Comment]:
     if is_signed_in(user):
         on_visible_proposal |= Q(proposal__author_id=user.pk)
     condition = public_consultation_q() & (Q(is_hidden=False) | own) & on_visible_proposal
-    if is_signed_in(user):
-        condition |= moderated_by_q(user)
+    moderated = moderated_by_q(user) if is_signed_in(user) else None
+    if moderated is not None:
+        condition |= moderated
     return qs.filter(condition)
 
 
 CONSULTATION_PUBLIC = "_consultation_public"
 
 
-def _with_consultation(queryset: QuerySet) -> QuerySet:
-    """The row's consultation joined, and whether it is public and its phases read in the same
+def _with_consultation(queryset: QuerySet, public_only: bool) -> QuerySet:
+    """The row's consultation joined, with its phases and whether it is public read in the same
     statement (the participation checks ask next; `abilities.remember_public`,
-    `cms.phase_rows`)."""
-    annotated = queryset.select_related("consultation").annotate(
+    `cms.phase_rows`). For a viewer who sees public rows only, a row found is public: the
+    rule is already in the filter and is not evaluated twice."""
+    joined = with_phases(queryset.select_related("consultation"), page_ref="consultation_id")
+    if public_only:
+        return joined
+    return joined.annotate(
         **{CONSULTATION_PUBLIC: ExpressionWrapper(public_consultation_q(), BooleanField())}
     )
-    return with_phases(annotated, page_ref="consultation_id")
 
 
-def _loaded(row: Proposal | Comment) -> Proposal | Comment:
-    remember_public(row.consultation, getattr(row, CONSULTATION_PUBLIC))
+def _loaded(row: Proposal | Comment, public_only: bool) -> Proposal | Comment:
+    remember_public(row.consultation, public_only or getattr(row, CONSULTATION_PUBLIC))
     remember_phases(row.consultation, getattr(row, ROWS_ATTR))
     return row
 
 
-def _get_visible(queryset: QuerySet, pk: int | str, lock: bool) -> Proposal | Comment:
-    queryset = _with_consultation(queryset)
+def _get_visible(queryset: QuerySet, user: object, pk: int | str, lock: bool) -> Proposal | Comment:
+    public_only = _sees_public_rows_only(user)
+    queryset = _with_consultation(queryset, public_only)
     if not lock:
-        return _loaded(queryset.get(pk=pk))
-    return mark_locked(_loaded(locking(queryset).get(pk=pk)))
+        return _loaded(queryset.get(pk=pk), public_only)
+    return mark_locked(_loaded(locking(queryset).get(pk=pk), public_only))
 
 
 def get_visible_proposal(user: object, pk: int | str, *, lock: bool = False) -> Proposal:
@@ -99,13 +115,13 @@ def get_visible_proposal(user: object, pk: int | str, *, lock: bool = False) -> 
     `lock`: for a service that locks the row, read it under its lock inside a whole transaction
     (config.transactions.locking), so the service need not read it again."""
     try:
-        return _get_visible(visible_proposals(Proposal.objects.all(), user), pk, lock)
+        return _get_visible(visible_proposals(Proposal.objects.all(), user), user, pk, lock)
     except (Proposal.DoesNotExist, ValueError, TypeError):
         raise Refused(Code.NOT_FOUND) from None
 
 
 def get_visible_comment(user: object, pk: int | str, *, lock: bool = False) -> Comment:
     try:
-        return _get_visible(visible_comments(Comment.objects.all(), user), pk, lock)
+        return _get_visible(visible_comments(Comment.objects.all(), user), user, pk, lock)
     except (Comment.DoesNotExist, ValueError, TypeError):
         raise Refused(Code.NOT_FOUND) from None

@@ -158,6 +158,11 @@ def has_object_perm(user: object, perm: str, obj: Model, agency_id: int) -> bool
     return str(obj.pk) in _granted(user, perm, type(obj))
 
 
+def has_object_grants(user: object, perm: str, model: type[Model]) -> bool:
+    """Whether `user` holds `perm` through guardian on any `model` object at all."""
+    return bool(_granted(user, perm, model))
+
+
 def object_perm_q(user: object, perm: str, model: type[Model], field: str = "pk") -> Q:
     """A Q matching rows whose `field` is the id of a `model` object on which `user` holds `perm`
     through guardian (directly or through a group): the granted ids as a literal list."""
