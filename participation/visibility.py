@@ -38,10 +38,16 @@ def moderated_by_q(user: object) -> Q | None:
     )
 
 
+def _beyond_public(user: object) -> Q | None:
+    """The one branch of a viewer's condition that reaches past the public rule (the rows they
+    moderate), or None. Both lists and `_sees_public_rows_only` ask here, so they agree."""
+    return moderated_by_q(user) if is_signed_in(user) else None
+
+
 def _sees_public_rows_only(user: object) -> bool:
-    """No superuser, no moderation anywhere: every row the viewer may read is in a public
-    consultation, since the public rule is then a conjunct of their whole condition."""
-    return not _is_superuser(user) and (not is_signed_in(user) or moderated_by_q(user) is None)
+    """No superuser, nothing beyond the public rule: every row the viewer may read is in a
+    public consultation, since the rule is then a conjunct of their whole condition."""
+    return not _is_superuser(user) and _beyond_public(user) is None
 
 
 def _is_superuser(user: object) -> bool:
@@ -55,9 +61,9 @@ def visible_proposals(qs: QuerySet[Proposal], user: object) -> QuerySet[Proposal
     if is_signed_in(user):
         shown |= Q(author_id=user.pk)
     condition = public_consultation_q() & shown
-    moderated = moderated_by_q(user) if is_signed_in(user) else None
-    if moderated is not None:
-        condition |= moderated
+    beyond = _beyond_public(user)
+    if beyond is not None:
+        condition |= beyond
     return qs.filter(condition)
 
 
@@ -73,9 +79,9 @@ def visible_comments(qs: QuerySet[Comment], user: object) -> QuerySet[Comment]:
     if is_signed_in(user):
         on_visible_proposal |= Q(proposal__author_id=user.pk)
     condition = public_consultation_q() & (Q(is_hidden=False) | own) & on_visible_proposal
-    moderated = moderated_by_q(user) if is_signed_in(user) else None
-    if moderated is not None:
-        condition |= moderated
+    beyond = _beyond_public(user)
+    if beyond is not None:
+        condition |= beyond
     return qs.filter(condition)
 
 
