@@ -28,8 +28,8 @@ What it does, all on loopback:
  5. counts SQL statements per operation in-process (bench/sqlcount.py: Django's test Client +
     CaptureQueriesContext against the same database) and samples the RSS of the gunicorn
     workers from /proc during the runs (peak reported);
- 6. checks after the write mix (in its copy) that support_count equals the Support rows of every proposal and
-    comment_count the visible, undeleted comments;
+ 6. checks after the write mix (in its copy) that support_count equals the Support rows of
+    every proposal and comment_count the visible, undeleted comments;
  7. repeats Q1 and Q2 with the anonymous answer cache on (CACHE_URL=redis://127.0.0.1:6379/N,
     GRAPHQL_ANSWER_CACHE_SECONDS=30) — the "cached" line;
  8. the scaling run: each --sizes proposals per agency (dataset.py --proposals N) loaded into a
