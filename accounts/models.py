@@ -6,8 +6,8 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from config.row_loading import FastLoadingModel
-from config.statement_cache import StatementCached
+from perf.db.row_loading import BuiltFromColumns
+from perf.db.statement_cache import CompiledOnce
 
 # "Participant": the public name of someone with neither a display name nor a full name.
 NAMELESS = "ผู้เข้าร่วม"
@@ -16,7 +16,7 @@ NAMELESS = "ผู้เข้าร่วม"
 PUBLIC_NAME_FIELDS = ["display_name", "first_name", "last_name"]
 
 
-class User(AbstractUser, FastLoadingModel):
+class User(AbstractUser, BuiltFromColumns):
     """A person. Only `display_name` is ever public; the e-mail address never is."""
 
     display_name = models.CharField(
@@ -28,9 +28,9 @@ class User(AbstractUser, FastLoadingModel):
         return self.display_name or self.get_full_name() or NAMELESS
 
 
-class ApiTokenQuerySet(StatementCached, models.QuerySet):
+class ApiTokenQuerySet(CompiledOnce, models.QuerySet):
     """Every signed-in API request looks its token up: one compile per shape, not per token
-    (config.statement_cache)."""
+    (perf.db.statement_cache)."""
 
 
 class ApiToken(models.Model):

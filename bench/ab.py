@@ -3,6 +3,8 @@
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ruamkhid_prof \\
         python bench/ab.py fee2c74 HEAD --op Q1 -n 300
     python bench/ab.py HEAD . --op Q2        # "." is the working tree
+    python bench/ab.py . . --b-env PERF_PARTS_OFF=type_checks   # one part's worth
+    python bench/ab.py HEAD . --op writes --tokens /tmp/tokens.json
 
 The hosts sessions run on drift by 2-3x within minutes (bench/PROFILE.md), so two runs of
 `bench/inprocess.py` one after the other compare the host as much as the code. Here each side
@@ -68,10 +70,13 @@ def compare(a_times: Sequence[float], b_times: Sequence[float]) -> Comparison:
 class Worker:
     """One side: a process that answers each line it reads with one request's CPU ms."""
 
-    def __init__(self, command: Sequence[str], cwd: Path) -> None:
+    def __init__(
+        self, command: Sequence[str], cwd: Path, env: dict[str, str] | None = None
+    ) -> None:
         self.process = subprocess.Popen(
             list(command),
             cwd=cwd,
+            env={**os.environ, **(env or {})},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -130,15 +135,42 @@ def tree_of(revision: str, workdir: Path, side: str) -> Path:
     return target
 
 
-def worker_command(tree: Path, document: str) -> list[str]:
-    return [sys.executable, str(Path(__file__).resolve()), "--worker", str(tree), document]
+def worker_command(tree: Path, operation: str, side: int, writes: str, count: int) -> list[str]:
+    """The worker for one side; `writes`/`count`: the write mix's tokens file and length."""
+    return [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--worker",
+        str(tree),
+        operation,
+        str(side),
+        writes,
+        str(count),
+    ]
 
 
-def serve(tree: str, document: str) -> None:
+def parse_env(assignments: Sequence[str]) -> dict[str, str]:
+    """`NAME=value` pairs for one side's environment (switches such as PERF_PARTS_OFF)."""
+    env = {}
+    for assignment in assignments:
+        name, sep, value = assignment.partition("=")
+        if not sep or not name:
+            raise SystemExit(f"--a-env/--b-env take NAME=value, got {assignment!r}")
+        env[name] = value
+    return env
+
+
+def side_of_writes(items: Sequence, side: int) -> list:
+    """This side's share of one write mix: alternate pairs (a support and a comment each), so
+    that both sides write the same kinds and never the same (citizen, proposal) support."""
+    return [item for i, item in enumerate(items) if (i // 2) % 2 == side]
+
+
+def serve(tree: str, operation: str, side: int, writes: str, count: int) -> None:
     """Worker side: the tree's project in this process, one request per line of stdin."""
     # This checkout's settings helper, then the tree's project first on the path.
     sys.path.insert(0, str(REPO))
-    from bench import in_process_settings
+    from bench import in_process_settings, operations
 
     in_process_settings.apply()
     here = Path(__file__).resolve().parent
@@ -152,45 +184,60 @@ def serve(tree: str, document: str) -> None:
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
-    body = json.dumps({"query": document, "variables": {"agency": "a", "slug": "climate-plan"}})
-    for _ in sys.stdin:
+    if operation == "writes":
+        requests = [
+            (json.dumps(body), {"HTTP_AUTHORIZATION": f"Bearer {token}"})
+            for token, body in side_of_writes(operations.writes_for(writes, 2 * count), side)
+        ]
+    else:
+        variables = {"agency": "a", "slug": "climate-plan"}
+        document = {"Q1": operations.Q1, "Q2": operations.Q2}[operation]
+        requests = [(json.dumps({"query": document, "variables": variables}), {})] * count
+    for (body, headers), _ in zip(requests, sys.stdin, strict=False):
         started = time.process_time()
-        response = client.post("/graphql/", body, content_type="application/json")
+        response = client.post("/graphql/", body, content_type="application/json", **headers)
         spent = (time.process_time() - started) * 1000
-        if response.status_code != 200 or b'"errors"' in response.content:
+        if response.status_code != 200 or b'"errors":[{' in response.content:
             raise SystemExit(f"{tree}: HTTP {response.status_code} {response.content[:300]!r}")
         print(f"{spent:.4f}", flush=True)
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--worker":
-        serve(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 7 and sys.argv[1] == "--worker":
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5], int(sys.argv[6]))
         return
-    sys.path.insert(0, str(REPO))
-    from bench.operations import Q1, Q2
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("a", help="a commit, or . for the working tree")
     parser.add_argument("b", help="a commit, or . for the working tree")
-    parser.add_argument("--op", choices=["Q1", "Q2"], default="Q1")
+    parser.add_argument("--op", choices=["Q1", "Q2", "writes"], default="Q1")
     parser.add_argument("-n", type=int, default=200, help="requests per side")
+    parser.add_argument("--tokens", default="", help="load_dataset's --tokens-out (writes)")
+    parser.add_argument("--a-env", action="append", default=[], help="NAME=value for side A")
+    parser.add_argument("--b-env", action="append", default=[], help="NAME=value for side B")
     args = parser.parse_args()
     if "DATABASE_URL" not in os.environ:
         parser.error("DATABASE_URL must point to a database holding the benchmark dataset")
-    document = {"Q1": Q1, "Q2": Q2}[args.op]
+    if args.op == "writes" and not args.tokens:
+        parser.error("--op writes needs --tokens")
+    envs = [parse_env(args.a_env), parse_env(args.b_env)]
+    count = args.n + WARM_UP
     with tempfile.TemporaryDirectory(prefix="ruamkhid-ab-") as workdir:
         trees = [
             tree_of(revision, Path(workdir), side)
             for revision, side in ((args.a, "a"), (args.b, "b"))
         ]
-        workers = [Worker(worker_command(tree, document), tree) for tree in trees]
+        workers = [
+            Worker(worker_command(tree, args.op, i, args.tokens, count), tree, envs[i])
+            for i, tree in enumerate(trees)
+        ]
         try:
             result = run(workers, args.n)
         finally:
             for worker in workers:
                 worker.stop()
+    names = [" ".join([rev, *env]) for rev, env in ((args.a, args.a_env), (args.b, args.b_env))]
     print(f"{args.op}, CPU ms per request, {args.n} requests each, interleaved:")
-    print(result.line(args.a, args.b))
+    print(result.line(*names))
 
 
 if __name__ == "__main__":

@@ -33,10 +33,10 @@ import django  # noqa: E402
 
 django.setup()
 
-from config.heap import settle_heap  # noqa: E402
 from django.test import Client  # noqa: E402
+from perf.runtime.heap import settle_heap  # noqa: E402
 
-from bench.operations import LADDER, Q1, Q2, VARIABLES, write_mix  # noqa: E402
+from bench.operations import LADDER, Q1, Q2, VARIABLES, writes_for  # noqa: E402
 
 OPERATIONS = {"Q1": Q1, "Q2": Q2}
 
@@ -56,30 +56,6 @@ def post(client: Client, document: str, variables: dict | None = None, token: st
     if isinstance(payload, dict) and payload.get("errors"):
         raise SystemExit(f"the write was refused: {payload['errors']}")
     return answer
-
-
-def writes(tokens_path: str, count: int) -> list[tuple[str, dict]]:
-    """The benchmark's write mix (bench.operations.write_mix) for this database."""
-    from accounts.models import User
-    from participation.models import Proposal, Support
-
-    # The file is keyed by the citizen's number, the suffix of their username (dataset.py).
-    tokens = {int(k): v for k, v in json.loads(Path(tokens_path).read_text()).items()}
-    number_of = {}
-    for pk, username in User.objects.values_list("pk", "username"):
-        number = username.rsplit("-", 1)[-1]
-        if number.isdigit() and int(number) in tokens:
-            number_of[pk] = int(number)
-    pks = list(
-        Proposal.objects.filter(
-            consultation__slug=VARIABLES["slug"], agency__slug=VARIABLES["agency"]
-        ).values_list("pk", flat=True)
-    )
-    taken = {
-        (number_of.get(user_id), proposal_id)
-        for user_id, proposal_id in Support.objects.values_list("user_id", "proposal_id")
-    }
-    return write_mix(tokens, pks, taken, count)
 
 
 def timed_writes(client: Client, items: list, profiler: cProfile.Profile | None) -> list:
@@ -135,7 +111,7 @@ def main() -> None:
     if args.op == "writes":
         if not args.tokens:
             parser.error("--op writes needs --tokens")
-        items = writes(args.tokens, args.n + 6)
+        items = writes_for(args.tokens, args.n + 6)
         for token, body in items[:6]:
             post(client, body["query"], body["variables"], token)
         settle_heap()
@@ -146,7 +122,7 @@ def main() -> None:
     document = OPERATIONS[args.op]
     for _ in range(5):
         post(client, document)
-    settle_heap()  # as gunicorn's arbiter does before forking (config/heap.py)
+    settle_heap()  # as gunicorn's arbiter does before forking (perf/runtime/heap.py)
     profiler = cProfile.Profile() if args.cprofile else None
     times = timed(client, document, args.n, profiler)
     report(args, times, profiler)

@@ -2,7 +2,9 @@
 driver, the in-process profiler and the tests that pin their answers and SQL counts."""
 
 import base64
+import json
 import random
+from pathlib import Path
 
 Q1 = """query ConsultationPage($agency: String!, $slug: String!) {
   consultation(agency: $agency, slug: $slug) {
@@ -73,6 +75,31 @@ def write_mix(
             body = {"query": COMMENT, "variables": {"p": proposal_gid(pk), "body": text}}
         items.append((tokens[citizen], body))
     return items
+
+
+def writes_for(tokens_path: str, count: int) -> list[tuple[str, dict]]:
+    """The write mix for the loaded database (Django set up): its citizens' tokens from
+    `tokens_path`, its proposals of the measured consultation, its supports left out."""
+    from accounts.models import User
+    from participation.models import Proposal, Support
+
+    # The file is keyed by the citizen's number, the suffix of their username (dataset.py).
+    tokens = {int(k): v for k, v in json.loads(Path(tokens_path).read_text()).items()}
+    number_of = {}
+    for pk, username in User.objects.values_list("pk", "username"):
+        number = username.rsplit("-", 1)[-1]
+        if number.isdigit() and int(number) in tokens:
+            number_of[pk] = int(number)
+    pks = list(
+        Proposal.objects.filter(
+            consultation__slug=VARIABLES["slug"], agency__slug=VARIABLES["agency"]
+        ).values_list("pk", flat=True)
+    )
+    taken = {
+        (number_of.get(user_id), proposal_id)
+        for user_id, proposal_id in Support.objects.values_list("user_id", "proposal_id")
+    }
+    return write_mix(tokens, pks, taken, count)
 
 
 # Q1 built up step by step (`--ladder`): what each part of the page costs (bench/PROFILE.md).

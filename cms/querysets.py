@@ -2,7 +2,7 @@
 
 Rendering a StreamField body needs images, documents, embeds and linked pages. Loading them per
 page makes a list of N consultations cost N times the queries; marking each page with the list
-it came in (config.row_loading.LoadedTogether) lets the renderer load those assets once for the
+it came in (perf.db.row_loading.ListAware) lets the renderer load those assets once for the
 whole list.
 """
 
@@ -15,11 +15,11 @@ from django.utils import timezone
 from wagtail.models import PageQuerySet
 
 from cms.phases import ConsultationStatus
-from config.row_loading import LoadedTogether
-from config.statement_cache import StatementCached
+from perf.db.row_loading import ListAware
+from perf.db.statement_cache import CompiledOnce
 
 
-class SiblingAwarePageQuerySet(StatementCached, LoadedTogether, PageQuerySet):
+class SiblingAwarePageQuerySet(CompiledOnce, ListAware, PageQuerySet):
     """Pages know their list; their selects are compiled once per query shape."""
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import BooleanField, F, Q
 from wagtail.models import Page, PageQuerySet, PageViewRestriction
 
-from config.sql_expressions import AroundColumn
+from perf.db.sql_expressions import AroundColumn
 
 
 class Unrestricted(AroundColumn):

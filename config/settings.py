@@ -39,6 +39,7 @@ CORS_ALLOW_HEADERS = (
 )
 
 INSTALLED_APPS = [
+    "perf",  # first: its checks and connection set-up run before any app opens a connection
     "accounts",
     "permissions",
     "cms",
@@ -71,8 +72,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     # Outermost: the whole request runs where CPython's frame stack has room (a 3.11/3.12
-    # performance bug, config/stack_headroom.py).
-    "config.stack_headroom.StackHeadroomMiddleware",
+    # performance bug, perf/runtime/stack_headroom.py).
+    "perf.runtime.stack_headroom.StackHeadroomMiddleware",
     # Then: /healthz answers before host validation and the HTTPS redirect, so container and
     # load-balancer probes (which address the instance by IP, over plain HTTP) reach it.
     "graph.health.HealthCheckMiddleware",
@@ -116,11 +117,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool("PERF_DB", True):
     # Django's backend, with a health check that polls the socket before sending SELECT 1
-    # (config/postgresql/base.py).
-    DATABASES["default"]["ENGINE"] = "config.postgresql"
-if DATABASES["default"]["ENGINE"] == "config.postgresql" and env_bool(
+    # (perf/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "perf.db.postgresql"
+if DATABASES["default"]["ENGINE"] == "perf.db.postgresql" and env_bool(
     "DB_SERVER_SIDE_BINDING", True
 ):
     # Parameters bound by the server, so psycopg prepares a statement run five times on a
@@ -255,8 +256,17 @@ def env_json(name: str, default: dict) -> dict:
     return value
 
 
-# Compiled SQL kept per query shape (config/statement_cache.py): "on", "off", or "verify"
-# (every hit compiled again and compared; the test suite runs so).
+# --- speed layers (perf/, graph/engine/; README "Speed layers") ------------------------------
+# One switch per layer; all three off is plain strawberry-django on Django. PERF_PARTS_OFF
+# turns single parts off (names in perf/switches.py).
+SPEED_LAYERS = {
+    "DB": env_bool("PERF_DB", True),
+    "RUNTIME": env_bool("PERF_RUNTIME", True),
+    "ENGINE": env_bool("GRAPH_ENGINE", True),
+}
+SPEED_PARTS_OFF = frozenset(env_list("PERF_PARTS_OFF"))
+# The statement cache when the DB layer is on: "on", "off", or "verify" (every hit compiled
+# again and compared; the test suite runs so).
 SQL_STATEMENT_CACHE = env_choice("SQL_STATEMENT_CACHE", "on", ("on", "off", "verify"))
 
 
@@ -295,8 +305,9 @@ GRAPHQL = {
     "MAX_RENDITION_SIZE": env_int("GRAPHQL_MAX_RENDITION_SIZE", 3000),
     # Comma-separated allow-list of rendition specs; empty allows any valid spec within the size.
     "RENDITION_SPECS": env_list("GRAPHQL_RENDITION_SPECS"),
-    # Anonymous query answers cached this long (graph/answer_cache.py); 0 switches it off. Only
-    # on by default with a shared cache: a per-process cache could not see other workers' writes.
+    # Anonymous query answers cached this long (graph/engine/answer_cache.py); 0 switches it
+    # off. Only on by default with a shared cache: a per-process cache could not see other
+    # workers' writes.
     "ANSWER_CACHE_SECONDS": env_int(
         "GRAPHQL_ANSWER_CACHE_SECONDS", 0 if DEBUG or CACHE_URL in ("", "locmem://") else 30
     ),

@@ -32,7 +32,7 @@ def when_ready(server: object) -> None:
     """In the arbiter, the application loaded, before the first worker is forked."""
     from django.db import connections
 
-    from config.heap import settle_heap
+    from perf.runtime.heap import settle_heap
 
     connections.close_all()  # no connection may be shared by forked workers
     settle_heap()
@@ -40,6 +40,6 @@ def when_ready(server: object) -> None:
 
 def post_worker_init(worker: object) -> None:
     """In each worker, before its loop: the loop runs with room on the frame stack."""
-    from config.stack_headroom import run_worker_with_headroom
+    from perf.runtime.stack_headroom import run_worker_with_headroom
 
     run_worker_with_headroom(worker)

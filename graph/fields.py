@@ -18,8 +18,8 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry_django.fields.field import StrawberryDjangoField
 from strawberry_django.queryset import get_queryset_config
 
-from graph.connections import count_by_subquery
 from graph.context import Info
+from graph.engine.connections import count_by_subquery
 
 
 def is_prefetched(queryset: QuerySet) -> bool:

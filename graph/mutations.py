@@ -9,8 +9,8 @@ import strawberry
 from strawberry.relay import GlobalID, GlobalIDValueError
 
 from accounts.services import AccountError
-from config.transactions import whole_transaction
 from participation.refusals import Code, Refused
+from perf.db.transactions import whole_transaction
 
 T = TypeVar("T")
 
@@ -31,7 +31,7 @@ def attempt(action: Callable[[], T]) -> tuple[T | None, list[MutationError]]:
     """Run `action` in one transaction; a refusal rolls everything back and becomes an error.
 
     Nothing inside catches an error and goes on, so the services join the transaction without
-    savepoints of their own (config.transactions)."""
+    savepoints of their own (perf.db.transactions)."""
     try:
         with whole_transaction():
             return action(), []

@@ -29,11 +29,11 @@ from strawberry.extensions.max_aliases import create_validator as max_aliases_ru
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 from strawberry.types.graphql import OperationType
 
-from config.lru import Lru
 from graph import ratelimit
 from graph.cost import cost_rule, integer_variables
 from graph.errors import InvalidInput, QueryRejected, is_expected, with_code
 from graph.trusted_documents import agency_requirement
+from perf.lru import Lru
 
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 # graphql-core's parser limits (max_tokens, its built-in nesting limit) report these messages.
@@ -97,7 +97,7 @@ def _rejecting(rule: type[ValidationRule]) -> type[ValidationRule]:
 
 
 # The settings the limit rules read, in `limit_rules`' order (the validation cache keys on
-# these and MAX_DIRECTIVES: graph.document_cache).
+# these and MAX_DIRECTIVES: graph.engine.document_cache).
 LIMIT_SETTINGS = (
     "MAX_DEPTH",
     "MAX_ALIASES",
@@ -215,7 +215,7 @@ class _DirectiveCounter(Visitor):
         self.count += 1
 
 
-# Parsed documents are cached and reused (graph.document_cache), so is their count; the entry
+# Parsed documents are cached and reused (graph.engine.document_cache), so is their count; the entry
 # keeps its document alive, so the id cannot be reused for another while it is here.
 _directive_counts = Lru(1024)
 

@@ -20,9 +20,9 @@ from django.views.decorators.csrf import csrf_exempt
 from strawberry.django.views import GraphQLView as StrawberryGraphQLView
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
-from graph import answer_cache
 from graph.auth import InvalidToken, authenticate_bearer
 from graph.context import Context
+from graph.engine import answer_cache
 from graph.security import NUL_REFUSED
 from graph.trusted_documents import DocumentRefused, register_pending, resolve_document
 
@@ -113,7 +113,7 @@ class GraphQLView(StrawberryGraphQLView):
             return error_response(413, f"Request body larger than {limit} bytes.", "TOO_LARGE")
 
     def run(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        """Anonymous query answers may come from the answer cache (graph/answer_cache.py)."""
+        """Anonymous query answers may come from the answer cache (graph/engine/answer_cache.py)."""
         return answer_cache.serve(
             request, lambda: super(GraphQLView, self).run(request, *args, **kwargs)
         )

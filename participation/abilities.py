@@ -16,7 +16,6 @@ from datetime import datetime
 from django.utils import timezone
 
 from cms.models import ConsultationPage
-from cms.phase_rows import phases_of
 from cms.phases import PhaseKind
 from cms.visibility import is_public_page
 from participation.models import MAX_COMMENT_DEPTH, Comment, Proposal, ProposalStatus
@@ -88,7 +87,7 @@ def current_phase_kind(consultation: ConsultationPage, now: datetime | None = No
     """The kind of the phase running at `now`, or None between/outside phases."""
     phases = getattr(consultation, _PHASES_ATTR, None)
     if phases is None:
-        phases = [(p.kind, p.starts_at, p.ends_at) for p in phases_of(consultation)]
+        phases = [(p.kind, p.starts_at, p.ends_at) for p in consultation.phases.all()]
         setattr(consultation, _PHASES_ATTR, phases)
     now = now or timezone.now()
     for kind, starts_at, ends_at in phases:

@@ -7,6 +7,6 @@ class ParticipationConfig(AppConfig):
 
     def ready(self) -> None:
         # Participation writes (and page publishing) orphan cached anonymous answers.
-        from graph.answer_cache import connect_signals
+        from graph.engine.answer_cache import connect_signals
 
         connect_signals()

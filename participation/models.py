@@ -13,8 +13,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.row_loading import FastLoadingModel, LoadedTogether
-from config.statement_cache import StatementCached
+from perf.db.row_loading import BuiltFromColumns, ListAware
+from perf.db.statement_cache import CompiledOnce
 
 # Replies nest at most this deep: 0 = top-level, 1 = reply, 2 = reply to a reply (3 levels).
 MAX_COMMENT_DEPTH = 2
@@ -35,7 +35,7 @@ class Alignment(models.TextChoices):
     AGAINST = "against", _("Against")
 
 
-class Moderated(FastLoadingModel):
+class Moderated(BuiltFromColumns):
     """Moderation state shared by proposals and comments: hidden rows vanish for the public."""
 
     is_hidden = models.BooleanField(default=False)
@@ -53,13 +53,13 @@ class Moderated(FastLoadingModel):
         abstract = True
 
 
-class ProposalQuerySet(StatementCached, LoadedTogether, models.QuerySet):
+class ProposalQuerySet(CompiledOnce, ListAware, models.QuerySet):
     """Proposals know the list they were loaded with (a page's comments load for all of it);
-    their selects are compiled once per query shape (config.statement_cache)."""
+    their selects are compiled once per query shape (perf.db.statement_cache)."""
 
 
-class CommentQuerySet(StatementCached, models.QuerySet):
-    """Comment selects are compiled once per query shape (config.statement_cache)."""
+class CommentQuerySet(CompiledOnce, models.QuerySet):
+    """Comment selects are compiled once per query shape (perf.db.statement_cache)."""
 
 
 class Proposal(Moderated):

@@ -17,7 +17,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from cms.models import ConsultationPage
-from config.transactions import locked_here, savepoint_unless_whole, service_atomic
 from participation import abilities
 from participation.models import (
     Alignment,
@@ -29,6 +28,7 @@ from participation.models import (
     Support,
 )
 from participation.refusals import Code, Refused
+from perf.db.transactions import locked_here, savepoint_unless_whole, service_atomic
 from permissions import memberships
 from permissions.models import Agency, Membership
 from permissions.policy import forget_roles
@@ -99,7 +99,7 @@ def _lock(row: T) -> T:
     """Re-read the row under a row lock (PostgreSQL) so checks see its committed state.
 
     A row the caller already read under its lock in this whole transaction is that state
-    (config.transactions.locked_here). The caller's already-loaded consultation is reused to
+    (perf.db.transactions.locked_here). The caller's already-loaded consultation is reused to
     spare a query.
     """
     if locked_here(row):
@@ -172,7 +172,7 @@ def withdraw_proposal(user, proposal: Proposal) -> Proposal:
 @service_atomic
 def support_proposal(user, proposal: Proposal) -> Proposal:
     """One support per user: the unique constraint decides (inside a savepoint, unless the
-    caller rolls back whole: config.transactions)."""
+    caller rolls back whole: perf.db.transactions)."""
     proposal = _lock(proposal)
     abilities.can_support_proposal(user, proposal).require()
     try:

@@ -12,12 +12,11 @@ from __future__ import annotations
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 
 from cms.models import ConsultationPage
-from cms.phase_rows import ROWS_ATTR, remember_phases, with_phases
 from cms.visibility import public_q
-from config.transactions import locking, mark_locked
 from participation.abilities import is_signed_in, remember_public
 from participation.models import Comment, Proposal
 from participation.refusals import Code, Refused
+from perf.db.transactions import locking, mark_locked
 from permissions.policy import agencies_with_perm, has_object_grants, object_perm_q
 from permissions.roles import Perm
 
@@ -89,11 +88,11 @@ CONSULTATION_PUBLIC = "_consultation_public"
 
 
 def _with_consultation(queryset: QuerySet, public_only: bool) -> QuerySet:
-    """The row's consultation joined, with its phases and whether it is public read in the same
-    statement (the participation checks ask next; `abilities.remember_public`,
-    `cms.phase_rows`). For a viewer who sees public rows only, a row found is public: the
-    rule is already in the filter and is not evaluated twice."""
-    joined = with_phases(queryset.select_related("consultation"), page_ref="consultation_id")
+    """The row's consultation joined, and whether it is public read in the same statement (the
+    participation checks ask next; `abilities.remember_public`). For a viewer who sees public
+    rows only, a row found is public: the rule is already in the filter and is not evaluated
+    twice."""
+    joined = queryset.select_related("consultation")
     if public_only:
         return joined
     return joined.annotate(
@@ -103,7 +102,6 @@ def _with_consultation(queryset: QuerySet, public_only: bool) -> QuerySet:
 
 def _loaded(row: Proposal | Comment, public_only: bool) -> Proposal | Comment:
     remember_public(row.consultation, public_only or getattr(row, CONSULTATION_PUBLIC))
-    remember_phases(row.consultation, getattr(row, ROWS_ATTR))
     return row
 
 
@@ -119,7 +117,7 @@ def get_visible_proposal(user: object, pk: int | str, *, lock: bool = False) -> 
     """The proposal if the viewer may see it, else Refused(NOT_FOUND) (hidden rows included).
 
     `lock`: for a service that locks the row, read it under its lock inside a whole transaction
-    (config.transactions.locking), so the service need not read it again."""
+    (perf.db.transactions.locking), so the service need not read it again."""
     try:
         return _get_visible(visible_proposals(Proposal.objects.all(), user), user, pk, lock)
     except (Proposal.DoesNotExist, ValueError, TypeError):

@@ -123,7 +123,7 @@ def superuser(db):
 
 @pytest.fixture(autouse=True, scope="session")
 def _statement_cache_verified():
-    """Every cached SQL statement is compiled again and compared (config.statement_cache)."""
+    """Every cached SQL statement is compiled again and compared (perf.db.statement_cache)."""
     from django.conf import settings
 
     settings.SQL_STATEMENT_CACHE = "verify"

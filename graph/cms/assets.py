@@ -2,8 +2,8 @@
 
 A StreamField body stores ids (images, documents) and raw rich text. Resolving those per page
 would make the query count grow with the list; instead, the first body resolved in a list loads
-the assets of every page loaded with it (see `config.row_loading.loaded_with`), in a fixed number of
-queries, and the other pages reuse the result.
+the assets of every page loaded with it (see `perf.db.row_loading.loaded_with`), in a fixed
+number of queries, and the other pages reuse the result.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from wagtail.embeds.models import Embed
 from wagtail.images import get_image_model
 from wagtail.rich_text import expand_db_html
 
-from config.row_loading import loaded_with
 from graph.context import Info
+from perf.db.row_loading import loaded_with
 
 IMAGE_BLOCKS = {"image": "image"}
 DOCUMENT_BLOCKS = {"document": "document"}

@@ -9,7 +9,6 @@ from strawberry_django.relay import DjangoListConnection
 from wagtail.models import Page as WagtailPage
 
 from cms.models import AgencyHomePage, ConsultationPage
-from cms.phase_rows import with_phases
 from cms.preview import read_preview
 from graph.cms.types import (
     PAGE_TYPES,
@@ -91,11 +90,10 @@ class CmsQuery:
         """One public consultation by its agency and slug; null if none is visible."""
         # One statement on the hot path: the agency is joined, and only looked up on its own
         # when nothing was found, to tell an unknown agency (an error) from an unknown slug.
-        # Its phases too (status, current phase, abilities all read them): cms.phase_rows.
         queryset = ConsultationPage.objects.filter(
             agency__slug=agency_slug(agency), slug=slug[:255]
         )
-        found = with_phases(ConsultationType.visible(queryset, info)).order_by("path").first()
+        found = ConsultationType.visible(queryset, info).order_by("path").first()
         if found is None:
             agency_by_slug(agency)
         return found

@@ -24,7 +24,6 @@ from cms.models import (
     ConsultationPhase,
     InformationPage,
 )
-from cms.phase_rows import phases_of
 from cms.phases import ConsultationStatus as ConsultationStatusChoice
 from cms.phases import PhaseKind as PhaseKindChoice
 from cms.phases import status_at
@@ -151,7 +150,7 @@ class PhaseType:
 
 
 def sorted_phases(page: ConsultationPage) -> list[ConsultationPhase]:
-    return sorted(phases_of(page), key=lambda p: (p.starts_at, p.sort_order or 0, p.pk or 0))
+    return sorted(page.phases.all(), key=lambda p: (p.starts_at, p.sort_order or 0, p.pk or 0))
 
 
 @strawberry_django.type(AgencyHomePage, name="AgencyHome")

@@ -20,9 +20,9 @@ from strawberry_django.relay import DjangoListConnection
 from graph.accounts.types import PUBLIC_NAME_FIELDS, ParticipantType
 from graph.base import TenantScoped
 from graph.context import Info
-from graph.execution import ROW_RESOLVER
+from graph.engine.comment_pages import proposal_comments
+from graph.engine.executor import ROW_RESOLVER
 from graph.fields import OrderedConnectionField, optional_argument
-from graph.participation.comment_pages import proposal_comments
 from participation import abilities
 from participation.abilities import Ability as AbilityValue
 from participation.models import Alignment as AlignmentChoice

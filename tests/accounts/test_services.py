@@ -82,7 +82,7 @@ def test_authenticate_and_one_generic_error():
 
 def test_every_token_is_looked_up_with_one_compiled_statement():
     """Each signed-in request looks its token up; the token is a parameter, not a new compile."""
-    from config.statement_cache import statements
+    from perf.db.statement_cache import statements
 
     owners = [services.register(f"t{i}@example.org", PASSWORD, f"ผู้ใช้ {i}") for i in range(3)]
     raws = [tokens.create_token(owner, "แล็ปท็อป")[1] for owner in owners]

@@ -66,3 +66,18 @@ def test_a_commit_is_compared_from_its_own_files(tmp_path):
     tree = ab.tree_of("HEAD", tmp_path, "a")
     assert (tree / "manage.py").is_file() and (tree / "bench" / "run.py").is_file()
     assert ab.tree_of(".", tmp_path, "b") == ab.REPO
+
+
+def test_each_side_gets_alternate_pairs_of_the_write_mix():
+    items = list(range(10))  # support, comment, support, comment, ...
+    assert ab.side_of_writes(items, 0) == [0, 1, 4, 5, 8, 9]
+    assert ab.side_of_writes(items, 1) == [2, 3, 6, 7]
+
+
+def test_a_side_environment_is_parsed_and_a_malformed_one_refused():
+    assert ab.parse_env(["PERF_PARTS_OFF=type_checks", "GRAPH_ENGINE=0"]) == {
+        "PERF_PARTS_OFF": "type_checks",
+        "GRAPH_ENGINE": "0",
+    }
+    with pytest.raises(SystemExit, match="NAME=value"):
+        ab.parse_env(["GRAPH_ENGINE"])

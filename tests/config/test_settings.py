@@ -240,7 +240,7 @@ def test_database_url_is_passed_through() -> None:
         DATABASE_URL="postgres://rk:p%40ss@db.internal:5433/ruamkhid",
     )
     db = s["DATABASES"]["default"]
-    assert db["ENGINE"] == "config.postgresql"  # Django's, health check by socket first
+    assert db["ENGINE"] == "perf.db.postgresql"  # Django's, health check by socket first
     assert (db["NAME"], db["USER"], db["PASSWORD"]) == ("ruamkhid", "rk", "p@ss")
     assert (db["HOST"], db["PORT"]) == ("db.internal", 5433)
     assert db["CONN_MAX_AGE"] == 600  # persistent connections in production

@@ -12,11 +12,11 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from config.transactions import whole_transaction
 from participation import services
 from participation.models import Proposal, Support
 from participation.refusals import Refused
 from participation.visibility import get_visible_proposal
+from perf.db.transactions import whole_transaction
 from tests.factories import UserFactory
 from tests.participation.conftest import make_proposal
 
@@ -36,7 +36,7 @@ def directly(user: User, proposal_id: int) -> Proposal:
 
 def as_the_mutation(user: User, proposal_id: int) -> Proposal:
     """The GraphQL mutation's way: the visibility lookup reads the row under its lock, and
-    the service takes that row as it is (config.transactions.locked_here)."""
+    the service takes that row as it is (perf.db.transactions.locked_here)."""
     with whole_transaction():
         return services.support_proposal(user, get_visible_proposal(user, proposal_id, lock=True))
 

@@ -1,6 +1,6 @@
 """Services inside a caller that rolls back whole take no savepoints; elsewhere they keep them.
 
-config/transactions.py: a GraphQL mutation (`graph.mutations.attempt`) runs its action inside
+perf/db/transactions.py: a GraphQL mutation (`graph.mutations.attempt`) runs its action inside
 `whole_transaction`, where a savepoint protects nothing; the admin's views and other callers
 catch a refusal inside their own transaction and go on, which needs each service's savepoint.
 """
@@ -11,11 +11,11 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from config.transactions import joins_whole_transaction, locked_here, whole_transaction
 from participation import services
 from participation.models import Comment, Support
 from participation.refusals import Refused
 from participation.visibility import get_visible_comment, get_visible_proposal
+from perf.db.transactions import joins_whole_transaction, locked_here, whole_transaction
 from tests.factories import UserFactory
 from tests.participation.conftest import make_proposal
 

@@ -230,7 +230,7 @@ def test_supporting_a_proposal_hidden_meanwhile_is_refused_and_shows_nothing(gql
 
 
 def test_a_support_and_a_comment_take_no_savepoints_of_their_own(gql, consultation):
-    """The mutation's one transaction is the services' (config.transactions): in a test it is
+    """The mutation's one transaction is the services' (perf.db.transactions): in a test it is
     itself a savepoint of the test's transaction, the only one each request takes."""
     proposal = make_proposal(consultation, UserFactory(), title="ลานจอดจักรยาน")
     gql.login(UserFactory())

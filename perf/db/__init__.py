@@ -1,0 +1,1 @@
+"""Database tricks: statement reuse, row building, list loading, timestamps, transactions."""

@@ -1,0 +1,1 @@
+"""Process tricks: the garbage collector's heap and CPython's frame-stack chunks."""
