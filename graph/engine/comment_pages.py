@@ -1,19 +1,12 @@
 """A page of a proposal's comments, loaded for every proposal of the list at once.
 
-strawberry-django prefetches a nested connection for all parents in one windowed query, but
-then hands each parent its page through Django's prefetch cache (a queryset cloned and filtered
-once per parent) and its per-field connection machinery: about 40 % of the benchmark's Q1
-(bench/PROFILE.md). Here the first proposal of a list to resolve `comments` loads the pages of
-all its siblings (perf.db.row_loading.loaded_with) with one statement:
-
-    the comments CommentType.visible shows the viewer (the one rule), top level,
-    optimised for the selection by strawberry-django's optimizer (columns, authors, nested
-    replies), numbered per proposal in the requested order, and cut to the page's rows
-
-and every proposal's connection is built from its rows. Pages are the relay pages strawberry's
-`ListConnection` cuts from the whole list (offset cursors, `first`/`after`/`last`/`before`,
-hasPreviousPage/hasNextPage); tests/graph/participation/test_comment_pages.py checks that for
-every combination against strawberry's own slicing. `totalCount` is counted per proposal.
+strawberry-django's nested-connection prefetch hands each parent its page through Django's
+prefetch cache and the per-field connection machinery. Here the first proposal of a list to
+resolve `comments` loads the pages of all its siblings (perf.db.row_loading.loaded_with) with
+one statement: the comments `CommentType.visible` shows the viewer (the one rule), top level,
+optimised for the selection, numbered per proposal in the requested order and cut to the
+page. Pages are the relay pages strawberry's `ListConnection` would cut (tests compare every
+combination). With the `comment_pages` part off, each proposal's page is strawberry-django's.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """Connection pages whose `totalCount` does not make the page query read every row.
 
-strawberry-django answers `totalCount` on a page by annotating each row with
-`COUNT(*) OVER ()`: PostgreSQL must then build every matching row (bodies included, spilling to
-disk past `work_mem`) before it can keep the first 50, so a consultation with 5,000 proposals
-listed five times slower than one with 200 (bench/PROFILE.md). `CountedConnectionExtension`
-counts with an uncorrelated scalar subquery of the same queryset instead (same visibility rule,
-ordering dropped), which PostgreSQL computes once from an index while the page itself is read in
-index order and stops after `first + 1` rows. Still one statement.
-
-Lists prefetched for many parents at once (strawberry-django's windowed prefetch), `last`
-without `before`, and pages that do not ask for `totalCount` keep strawberry-django's own path.
+strawberry-django counts a page's total with `COUNT(*) OVER ()`, so the database must build
+every matching row before keeping the first few. `CountedConnectionExtension` counts with an
+uncorrelated scalar subquery of the same queryset instead (same visibility rule, ordering
+dropped), and the page is read in index order and stops early. Still one statement. Prefetched
+lists, `last` without `before`, and pages without `totalCount` keep strawberry-django's path.
 """
 
 from __future__ import annotations

@@ -1,40 +1,16 @@
-"""Execution that resolves trivial fields without the per-field machinery.
+"""Execution that reads trivial fields without the per-field resolver stack.
 
-Profiling the benchmark's Q1 (bench/PROFILE.md) showed about 2,000 resolved fields per request
-and nearly all of the time in the layers wrapped around each one: graphql-core's resolve info,
-strawberry's argument conversion and extension chain, strawberry-django's resolver wrapper and
-the optimizer's per-field middleware. For most of those fields the answer is one attribute of a
-row that the field's list has already fetched through its type's `get_queryset` (the visibility
-rule), e.g. a proposal's `title`, or a resolver that reads only its row, e.g. `body`.
-
-`FastExecutionContext` resolves exactly those fields directly. A field qualifies (`plan_field`)
-only when nothing could run around it:
-
-- it has no field extensions (permission classes are extensions), and takes no arguments
-  unless it is a row resolver (below);
-- it returns a scalar or enum, an object type, or a list of an object type (unions and
-  interfaces never qualify);
-- its value is an attribute read (a plain model column on a Django type, any attribute on a
-  plain strawberry type, e.g. a connection's `edges`) or a resolver whose only parameters are
-  `self`/`root`/`parent`, i.e. one that can depend on nothing but the row: never on the viewer,
-  the request or arguments. Relations of Django types never qualify: their querysets go through
-  graphql-core, the optimizer and the target type's `get_queryset`;
-- a relay `id` of a Django type, which is the type name and the row's primary key;
-- a row resolver (`metadata={ROW_RESOLVER: True}`): one that reads only its row, the request
-  through `info` and its arguments, and returns no queryset. It is called directly, with its
-  arguments coerced by graphql-core and converted by strawberry once per request and field node,
-  and its value completed by graphql-core (the comments of every proposal of a page).
-
-The fields of each selection are planned once per request (every row of a list shares them).
-A selection whose every field, and every field below it, has a plan that is not a row resolver
-is completed by one call per object (graph.engine.selection_completion), without graphql-core's
-per-object layers: in Q1 each proposal's comment page and each author.
-Everything else — and any qualifying field whose fast read raises, returns null for a non-null
-type, returns a queryset, or fails its type check — is executed by graphql-core exactly as
-before, so errors, null propagation and masking are unchanged. The fast path is switched off
-entirely when any schema extension other than the optimizer hooks into field resolution, since
-such a hook would be skipped. Answers are identical with and without it (tests/graph/
-test_execution.py compares them field for field).
+Most fields of a large answer are one attribute of a row that its list already fetched
+through the type's `get_queryset`, or a resolver of that row alone; graphql-core, strawberry
+and the optimizer wrap each of them in layers that cost more than the read. A field qualifies
+(`plan_field`) only when nothing could run around it: no field extensions or permission
+classes, no arguments unless it is a declared row resolver (`ROW_RESOLVER`), a scalar, enum,
+object or list-of-object type (never a union or interface), and a value that is a column, a
+resolver of the row alone, or a relay id. Relations always go through graphql-core, the
+optimizer and the target type's visibility rule. Anything unexpected (a raise, a null for a
+non-null type, a queryset, a failed type check) falls back to graphql-core's own path, so
+errors, nulls and masking are unchanged. The whole path is off when another extension hooks
+field resolution, or when the `executor` part is switched off.
 """
 
 from __future__ import annotations
@@ -359,12 +335,11 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         """graphql-core's, then the executor's own reference cycle is broken.
 
-        `async_helpers` holds two bound methods of the executor, so the executor, and all it
-        reaches (the request's Context and its cache, every row loaded, the answer's dicts:
-        about 3,500 objects in Q1), could only be freed by the cycle collector: one
-        collection every five Q1 requests, ≈ 2.5 ms a request (bench/PROFILE.md, session 8).
-        A finished synchronous execution needs them no more; reference counting then frees
-        it all when the response is sent (perf/db/row_loading.py: the rows' own cycles)."""
+        `async_helpers` holds two bound methods of the executor, so the executor and all it
+        reaches (the context, every row loaded, the answer) could only be freed by the cycle
+        collector. A finished synchronous execution needs them no more; reference counting
+        then frees it all when the response is sent (perf/db/row_loading.py: the rows' own
+        cycles)."""
         with siblings_scope():  # and the rows loaded together forget their lists
             result = super().execute_operation(*args, **kwargs)
         if not self.is_awaitable(result):

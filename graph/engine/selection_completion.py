@@ -1,17 +1,10 @@
 """A whole selection of plain fields completed by one call per object.
 
-After session 6 the fast executor's own loop was the largest single cost left in the benchmark's
-Q1 (bench/PROFILE.md, session 7): about 900 objects a request (50 comment connections, 250
-edges, 250 comments, 300 authors), each through graphql-core's `collect_and_execute_subfields`,
-a `Path` per list item and object field, the per-request plan lookup of its selection and a
-dict per object. When every field of a selection has a fast plan that reads its row only
-(graph.engine.executor: a column, a relay id, a resolver of the row, `__typename`) and so does every
-selection below it, the answer for one object is a pure function of the row. `completer` builds
-that function once per request and selection; the executor calls it and, when it refuses (see
-`Refused`) or a read raises, completes the object through its general path instead, which then
-reads, raises, nulls and reports exactly as graphql-core does. The reads a plan allows depend on
-the row alone and change nothing, so a refused object is simply read again. Not used under
-@defer (graphql-core's incremental delivery keeps its own bookkeeping).
+When every field of a selection, and of every selection below it, reads its row only (see
+graph.engine.executor), an object's answer is a pure function of the row: `completer` builds
+that function once per request and selection. When it refuses (`Refused`) or a read raises,
+the executor completes the object through its general path, which reads, raises, nulls and
+reports exactly as graphql-core does. Not used under @defer.
 """
 
 from __future__ import annotations

@@ -1,11 +1,8 @@
 """`is_type_of` answered by the value's class, for the checks strawberry generates.
 
-The fast executor checks every object it completes against its GraphQL type (≈ 1,400 a Q1,
-bench/PROFILE.md, sessions 9 and 10). The checks strawberry and strawberry-django generate
-look at two things only: a `strawberry.cast` mark on the instance, and the instance's class
-(`isinstance`, the class's `__strawberry_definition__`). For an unmarked value the answer is
-therefore the same for every instance of one class, and `type_check` remembers the classes it
-accepted. A marked value, and any hand-written `is_type_of` (which may read the instance),
+The checks strawberry and strawberry-django generate read only a `strawberry.cast` mark and the
+value's class, so for an unmarked value the answer is the same for every instance of a class
+and `type_check` remembers the classes it accepted. Marked values and hand-written checks
 always go through the type's own check.
 """
 

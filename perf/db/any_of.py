@@ -1,14 +1,9 @@
 """`field__any_of=[...]`: membership in a list as one array parameter on PostgreSQL.
 
-`field__in=[...]` puts one placeholder per value in the statement, so every list length is a
-statement text of its own, and PostgreSQL plans a long list afresh on every execution: it never
-settled on a generic plan for Q1's comment pages (50 proposal ids), whose planning (≈ 2 ms)
-cost more than running it (bench/PROFILE.md, session 8). `= ANY(%s::type[])` is one statement
-for every list, which PostgreSQL plans once, and which the statement cache can share across
-lists (perf/db/statement_cache.py binds it like `=`). Other databases get the `IN` list.
-
-The values must be plain values of the column (ids, not rows); an empty list matches nothing,
-as `__in` does.
+`field__in=[...]` writes one placeholder per value, so every list length is a statement of its
+own that PostgreSQL plans afresh; `= ANY(%s::type[])` is one statement for every list, planned
+once and shared by the statement cache. Other databases get the `IN` list. Values must be plain
+column values; an empty list matches nothing, as `__in` does.
 """
 
 from __future__ import annotations

@@ -1,27 +1,14 @@
-"""How model rows come out of the database: fast, and knowing the list they came in.
+"""How model rows come out of the database: built from their columns, knowing their list.
 
-Rows built without `Model.__init__`
------------------------------------
+`BuiltFromColumns`: Django builds each row through `Model.__init__` (signal dispatches and a
+descriptor per column). For a model whose columns are plain descriptors and that nobody
+listens to at `pre_init`/`post_init`, the finished row is its column values in `__dict__` plus
+a loaded `ModelState`, which `from_db` builds directly; anything else goes through Django.
 
-A consultation page builds hundreds of rows per request (proposals, comments, their authors).
-Django builds each through `Model.__init__`: two signal dispatches and one `setattr` through a
-descriptor per column, about half of a row's cost (bench/PROFILE.md). For a model whose columns
-are all plain descriptors (nothing runs on assignment) and that nobody listens to at `pre_init`
-or `post_init`, the finished row is just its column values in `__dict__` plus a loaded
-`ModelState`, which `BuiltFromColumns.from_db` builds directly. Anything else, or the moment a
-listener is connected, goes through Django's own `from_db` unchanged.
-
-Rows that know the list they were loaded with
----------------------------------------------
-A field below a list resolves once per row, one row after the other (a page's body assets, a
-proposal's comments). To load it for the whole list with one statement, the first row must know
-the others: querysets with `ListAware` give each row of a result the result list
-(`loaded_with`). A row loaded singly is a list of its own.
-
-A row that holds its list is a reference cycle, freed only by the cycle collector: about 400
-objects per Q1 even after the executor's own cycle was broken (bench/PROFILE.md, session 8).
-Inside `siblings_scope()` (a GraphQL execution) each list is remembered and its rows forget
-it when the scope ends, so that reference counting frees them with the response.
+`ListAware`: a field below a list resolves one row at a time; to load it for the whole list
+with one statement, the first row must know the others, so every row of a result gets the
+result list (`loaded_with`). Inside `siblings_scope()` (one GraphQL execution) rows forget
+their list when the scope ends, so reference counting, not the cycle collector, frees them.
 """
 
 from __future__ import annotations
@@ -66,10 +53,9 @@ _INIT_SIGNALS = (pre_init, post_init)
 def _unheard(model: type[models.Model]) -> bool:
     """No pre_init/post_init listener for `model`.
 
-    `Signal.has_listeners` answers from a per-sender cache, but cost about 7 ms of a Q1's 1,200
-    calls inside requests (measured by stubbing it; bench/PROFILE.md). `Signal.send` skips
-    itself with the same probe used here: the cache says NO_RECEIVERS (connecting or
-    disconnecting any receiver clears it). A miss asks `has_listeners`, which refills it."""
+    The probe `Signal.send` itself uses, cheaper than `has_listeners` once per row: the
+    per-sender cache says NO_RECEIVERS (connecting or disconnecting any receiver clears it).
+    A miss asks `has_listeners`, which refills it."""
     for signal in _INIT_SIGNALS:
         if signal.sender_receivers_cache.get(model) is not NO_RECEIVERS and signal.has_listeners(
             model

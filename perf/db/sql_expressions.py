@@ -1,10 +1,9 @@
 """Expressions written out as SQL around one column of the outer query.
 
 Django resolves a subquery into each query that uses it by cloning and relabelling the whole
-inner query; an expression that writes its SQL itself resolves only the one column it compares
-with (bench/PROFILE.md, session 7). Subclasses give `as_sql`, compiling `self.column` where
-the outer value goes and using inner aliases of their own, so that no outer alias can shadow
-them.
+inner query; an expression that writes its SQL itself resolves only the column it compares
+with. Subclasses give `as_sql`, compiling `self.column` where the outer value goes and using
+inner aliases of their own, so that no outer alias can shadow them.
 """
 
 from __future__ import annotations

@@ -1,16 +1,11 @@
 """Service transactions, and callers that roll back whole.
 
-Every service is atomic on its own ("raises having written nothing"), so a caller that catches a
-refusal inside its own transaction (the Wagtail admin's views, the demo seed, tests) can go on:
-Django gives each nested service a savepoint. A GraphQL mutation never goes on: any exception
-leaving its action rolls the whole transaction back (`graph.mutations.attempt`). Inside such a
-block a savepoint protects nothing, and each costs two round trips (SAVEPOINT, RELEASE): four of
-the benchmark support's fifteen statements (bench/PROFILE.md, session 7). `whole_transaction`
-marks such a block; `service_atomic` joins it without a savepoint and keeps one everywhere else.
-
-A row read `FOR UPDATE` inside such a block stays locked until the block ends, so a service that
-would lock it again (`participation.services._lock`) can take it as it is: the mutation's
-lookup through the viewer's visibility then is the row's only read (`locking`, `locked_here`).
+Every service is atomic on its own, so a caller that catches a refusal inside its own
+transaction (the admin, the demo seed, tests) can go on: each nested service gets a savepoint.
+A GraphQL mutation never goes on: any exception rolls its whole transaction back
+(`whole_transaction`), so there a savepoint protects nothing and `service_atomic` joins the
+transaction without one. A row read `FOR UPDATE` inside such a block stays locked until it
+ends, so a service that would lock it again can take it as it is (`locking`, `locked_here`).
 """
 
 from __future__ import annotations

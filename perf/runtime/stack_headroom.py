@@ -1,23 +1,10 @@
 """Run a request where CPython's frame stack has room, so calls stop mapping memory.
 
-CPython 3.11 keeps Python frames in a per-thread stack of 16 KiB chunks. A call that does not fit
-the current chunk maps a new one (`mmap`), and the return unmaps it at once (`munmap`). Code that
-loops at exactly that depth pays two system calls and a page fault on *every* call: CPython
-issue gh-142183 ("Calls across stack chunks perform badly"), fixed in 2026 by caching one chunk
-per thread in 3.13 and 3.14 patch releases, never in 3.11 or 3.12.
-
-A GraphQL answer runs deep (Django's handler, strawberry, graphql-core's executor, the ORM), and
-the benchmark's Q1 loops over 300 rows right at such a boundary: strace counted 250 pairs of
-16 KiB `mmap`/`munmap` per Q1, and the rows' `from_db` took 10 µs inside a request against 1 µs
-in a loop (bench/PROFILE.md, session 5).
-
-The cure here: call the request through one function whose frame is too big for any ordinary
-chunk. CPython then maps a chunk for it sized to the next power of two that also leaves its
-minimum spare room (`push_chunk`: 1,000 slots), and this frame's size is chosen so that the
-chunk is 64 KiB with ~40 KiB free after the frame. Everything the request calls lives in that
-room, far from any boundary; the chunk is mapped once per call of `call_with_headroom` (once per
-worker when gunicorn's worker loop runs inside it, docker/gunicorn.conf.py) instead of hundreds of
-times per request. Nested calls run directly: one room per thread is enough.
+CPython 3.11 and 3.12 keep frames in per-thread 16 KiB chunks; a call that does not fit maps
+a new chunk and its return unmaps it (gh-142183; 3.13 caches one chunk per thread). Code that
+loops at a chunk boundary pays two system calls per call. Calling the request through one
+function whose frame is too big for an ordinary chunk makes CPython map a 64 KiB chunk with
+room to spare, once, and everything the request calls lives in it. Off on other Pythons.
 """
 
 from __future__ import annotations

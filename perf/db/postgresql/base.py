@@ -1,14 +1,10 @@
 """Django's PostgreSQL backend, with a health check that asks the socket before the server.
 
 With persistent connections and CONN_HEALTH_CHECKS, Django sends `SELECT 1` before the first
-statement of every request: a round trip and a statement for the server on every page view
-(2.7 % of a worker's samples in the benchmark's Q1, bench/PROFILE.md session 8). A connection
-the server has closed or is closing (a restart, `pg_terminate_backend`, an idle timeout) has
-something to read: the server's error message or the end of the stream. An idle connection in
-good order has nothing. So an idle connection whose socket has nothing to read is usable;
-anything else (data waiting, a transaction open, a broken or closed connection, a socket that
-cannot be polled) goes through Django's own check. A peer that vanished without a word is not
-seen by either check until a statement times out.
+statement of every request. A connection the server has closed or is closing has something to
+read (an error message or the end of the stream); an idle one in good order has nothing. So an
+idle connection with nothing to read is usable, and anything else goes through Django's own
+check. A peer that vanished without a word is seen by neither until a statement times out.
 """
 
 from __future__ import annotations
